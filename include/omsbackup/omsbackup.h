@@ -1,0 +1,16 @@
+// omsbackup — backup and restore of OceanBase Migration Service metadata databases.
+// The whole public API: include this header and link with `pkg-config omsbackup`.
+#pragma once
+
+#include "omsbackup/archive.h"
+#include "omsbackup/connection.h"
+#include "omsbackup/dump.h"
+#include "omsbackup/error.h"
+#include "omsbackup/restore.h"
+
+namespace omsbackup {
+
+// The library's version, e.g. "0.1.0".
+const char* version() noexcept;
+
+}  // namespace omsbackup

@@ -1,0 +1,42 @@
+// Reads and verifies an archive. verify_archive() proves that an archive is complete
+// and untouched before a restore changes anything.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "archive/env.h"
+#include "archive/manifest.h"
+#include "archive/zstd_stream.h"
+
+namespace omsbackup {
+
+struct VerifyOptions {
+  // Also decompress every chunk and check its row count and content digest
+  // against the manifest (slower; a file hash already proves the bytes).
+  bool deep = false;
+};
+
+// Checks the DONE marker, the manifest's size and SHA-256, the format version, that
+// every listed path is a safe relative path, that every listed file exists with its
+// size and SHA-256, that no unlisted file, symlink or other entry is present, and
+// that the manifest's chunks and file list agree. Throws Error(corrupt_archive)
+// naming the file and the problem. Returns the parsed manifest.
+Manifest verify_archive(Env& env, const std::string& dir, const VerifyOptions& options = {});
+
+// True when `path` is a relative path of plain components (no "..", ".", empty
+// component, leading '/', backslash or control character).
+bool is_safe_relative_path(const std::string& path);
+
+// Streams the decompressed rows of one chunk file.
+class ChunkReader {
+ public:
+  ChunkReader(Env& env, const std::string& root, const std::string& rel_path);
+  std::size_t read(char* buf, std::size_t n) { return zstd_.read(buf, n); }
+
+ private:
+  std::unique_ptr<SequentialFile> file_;
+  ZstdReader zstd_;
+};
+
+}  // namespace omsbackup

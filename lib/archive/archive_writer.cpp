@@ -1,0 +1,96 @@
+#include "archive/archive_writer.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <algorithm>
+
+#include "omsbackup/error.h"
+#include "util/sha256.h"
+
+namespace omsbackup {
+
+ChunkWriter::ChunkWriter(Env& env, const std::string& root, std::string rel_path, int level)
+    : rel_path_(std::move(rel_path)), file_(env, root + "/" + rel_path_), zstd_(file_.sink(), level, 0, rel_path_) {}
+
+FileEntry ChunkWriter::finish() {
+  zstd_.finish();
+  file_.commit();
+  return FileEntry{rel_path_, zstd_.stored_bytes(), to_hex(zstd_.stored_sha256())};
+}
+
+ArchiveWriter::ArchiveWriter(Env& env, std::string dir) : env_(env), dir_(std::move(dir)) {
+  while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
+  if (dir_.empty()) throw Error(Errc::invalid_argument, "output", "no archive directory given");
+  if (env_.stat(dir_)) {
+    throw Error(Errc::invalid_argument, dir_,
+                "already exists; choose a new archive directory (an archive is never written "
+                "over existing files)");
+  }
+  env_.create_dir(dir_, 0700);
+}
+
+ArchiveWriter::~ArchiveWriter() {
+  if (!committed_) abort();
+}
+
+std::unique_ptr<ChunkWriter> ArchiveWriter::new_chunk(const std::string& rel_path, int level) {
+  {
+    std::lock_guard lock(mu_);
+    // Create each missing parent directory below the root.
+    for (std::size_t pos = rel_path.find('/'); pos != std::string::npos;
+         pos = rel_path.find('/', pos + 1)) {
+      std::string sub = rel_path.substr(0, pos);
+      if (made_dirs_.insert(sub).second) env_.create_dir(dir_ + "/" + sub, 0700);
+    }
+  }
+  return std::make_unique<ChunkWriter>(env_, dir_, rel_path, level);
+}
+
+void ArchiveWriter::add_file(FileEntry entry) {
+  std::lock_guard lock(mu_);
+  files_.push_back(std::move(entry));
+}
+
+void ArchiveWriter::commit(Manifest& manifest) {
+  std::vector<FileEntry> files;
+  {
+    std::lock_guard lock(mu_);
+    files = files_;
+  }
+  std::sort(files.begin(), files.end(),
+            [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  manifest.files = files;
+  // Directories of chunk files hold renamed entries: make them durable first.
+  for (const auto& d : made_dirs_) env_.sync_dir(dir_ + "/" + d);
+  std::string text = manifest.to_json();
+  write_file_atomically(env_, dir_ + "/" + kManifestFile, text);
+  nlohmann::ordered_json done = {{"format", kFormatName},
+                                 {"format_version", kFormatVersion},
+                                 {"manifest", kManifestFile},
+                                 {"manifest_size", text.size()},
+                                 {"manifest_sha256", to_hex(Sha256::of(text))}};
+  write_file_atomically(env_, dir_ + "/" + kDoneFile, done.dump() + "\n");
+  committed_ = true;
+}
+
+void ArchiveWriter::abort() noexcept {
+  if (aborted_ || committed_) return;
+  aborted_ = true;
+  remove_tree(env_, dir_);
+}
+
+void remove_tree(Env& env, const std::string& path) noexcept {
+  try {
+    for (const FileInfo& f : env.list_dir(path)) {
+      std::string child = path + "/" + f.name;
+      if (f.type == FileInfo::Type::directory) remove_tree(env, child);
+      else env.remove_file(child);
+    }
+    env.remove_dir(path);
+  } catch (...) {
+    // Best effort: a failure to clean up must not hide the error that caused it.
+  }
+}
+
+}  // namespace omsbackup

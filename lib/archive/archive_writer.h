@@ -1,0 +1,69 @@
+// Writes an archive directory: chunk files (zstd, hashed while written), then the
+// manifest, then the DONE marker — each atomically (.partial, fsync, rename,
+// directory fsync). Until commit() succeeds the archive is not complete, and a
+// writer destroyed before that removes everything it wrote.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "archive/atomic_file.h"
+#include "archive/env.h"
+#include "archive/manifest.h"
+#include "archive/zstd_stream.h"
+
+namespace omsbackup {
+
+// One compressed chunk file being written. Not thread-safe; one per worker.
+class ChunkWriter {
+ public:
+  ChunkWriter(Env& env, const std::string& root, std::string rel_path, int level);
+  void write(std::string_view encoded_rows) { zstd_.write(encoded_rows); }
+  std::uint64_t raw_bytes() const { return zstd_.raw_bytes(); }
+  // Ends the stream and commits the file; returns its entry for the manifest.
+  FileEntry finish();
+
+ private:
+  std::string rel_path_;
+  AtomicFileWriter file_;
+  ZstdWriter zstd_;
+};
+
+class ArchiveWriter {
+ public:
+  // Creates `dir` (mode 0700). It must not exist yet, so that nothing of the
+  // user's is ever overwritten or removed.
+  ArchiveWriter(Env& env, std::string dir);
+  ~ArchiveWriter();
+  ArchiveWriter(const ArchiveWriter&) = delete;
+  ArchiveWriter& operator=(const ArchiveWriter&) = delete;
+
+  // Thread-safe. Creates the file's directories as needed.
+  std::unique_ptr<ChunkWriter> new_chunk(const std::string& rel_path, int level);
+  // Thread-safe. Records a finished file for the manifest's file list.
+  void add_file(FileEntry entry);
+
+  // Sets manifest.files and writes the manifest and then the DONE marker.
+  void commit(Manifest& manifest);
+  // Removes everything written so far (what the destructor does when not committed).
+  void abort() noexcept;
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  Env& env_;
+  std::string dir_;
+  std::mutex mu_;
+  std::set<std::string> made_dirs_;
+  std::vector<FileEntry> files_;
+  bool committed_ = false;
+  bool aborted_ = false;
+};
+
+// Removes a directory tree without following symlinks. Never throws.
+void remove_tree(Env& env, const std::string& path) noexcept;
+
+}  // namespace omsbackup

@@ -1,0 +1,196 @@
+#include "archive/manifest.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "omsbackup/error.h"
+
+namespace omsbackup {
+
+using json = nlohmann::ordered_json;
+
+namespace {
+
+[[noreturn]] void bad(const std::string& what) {
+  throw Error(Errc::corrupt_archive, kManifestFile, what);
+}
+
+const json& need(const json& j, const char* key, const std::string& where) {
+  if (!j.is_object()) bad(fmt::format("{} is not an object", where));
+  auto it = j.find(key);
+  if (it == j.end()) bad(fmt::format("{} has no '{}'", where, key));
+  return *it;
+}
+
+std::string str(const json& j, const char* key, const std::string& where) {
+  const json& v = need(j, key, where);
+  if (!v.is_string()) bad(fmt::format("{}.{} is not a string", where, key));
+  return v.get<std::string>();
+}
+
+std::uint64_t u64(const json& j, const char* key, const std::string& where) {
+  const json& v = need(j, key, where);
+  if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
+    bad(fmt::format("{}.{} is not a non-negative integer", where, key));
+  return v.get<std::uint64_t>();
+}
+
+bool boolean(const json& j, const char* key, const std::string& where) {
+  const json& v = need(j, key, where);
+  if (!v.is_boolean()) bad(fmt::format("{}.{} is not a boolean", where, key));
+  return v.get<bool>();
+}
+
+const json& array(const json& j, const char* key, const std::string& where) {
+  const json& v = need(j, key, where);
+  if (!v.is_array()) bad(fmt::format("{}.{} is not an array", where, key));
+  return v;
+}
+
+}  // namespace
+
+std::string Manifest::to_json() const {
+  json j;
+  j["format"] = kFormatName;
+  j["format_version"] = format_version;
+  j["tool_version"] = tool_version;
+  j["server"] = {{"flavor", server_flavor}, {"version", server_version}};
+  j["started_at"] = started_at;
+  j["finished_at"] = finished_at;
+  j["consistency"] = consistency;
+  j["options"] = options;
+  json dbs = json::array();
+  for (const auto& d : databases) {
+    json jd = {{"name", d.name},
+               {"charset", d.charset},
+               {"collation", d.collation},
+               {"create_sql", d.create_sql}};
+    json tables = json::array();
+    for (const auto& t : d.tables) {
+      json jt = {{"name", t.def.name}, {"create_sql", t.def.create_sql}};
+      jt["auto_increment"] = t.def.auto_increment ? json(*t.def.auto_increment) : json(nullptr);
+      json cols = json::array();
+      for (const auto& c : t.def.columns) {
+        cols.push_back({{"name", c.name},
+                        {"data_type", c.data_type},
+                        {"column_type", c.column_type},
+                        {"generated", c.generated},
+                        {"invisible", c.invisible}});
+      }
+      jt["columns"] = cols;
+      jt["chunk_key"] = t.chunk_key;
+      jt["rows"] = t.rows;
+      json chunks = json::array();
+      for (const auto& c : t.chunks) {
+        chunks.push_back({{"file", c.file},
+                          {"lower", c.lower},
+                          {"upper", c.upper},
+                          {"rows", c.rows},
+                          {"raw_bytes", c.raw_bytes},
+                          {"stored_bytes", c.stored_bytes},
+                          {"sha256", c.sha256},
+                          {"digest", c.digest}});
+      }
+      jt["chunks"] = chunks;
+      tables.push_back(jt);
+    }
+    jd["tables"] = tables;
+    dbs.push_back(jd);
+  }
+  j["databases"] = dbs;
+  json files_j = json::array();
+  for (const auto& f : files)
+    files_j.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}});
+  j["files"] = files_j;
+  return j.dump(1, '\t', false) + "\n";
+}
+
+Manifest Manifest::from_json(std::string_view text) {
+  json j;
+  try {
+    j = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    bad(fmt::format("not valid JSON ({})", e.what()));
+  }
+  Manifest m;
+  if (str(j, "format", "manifest") != kFormatName) bad("not an omsbackup archive manifest");
+  const json& ver = need(j, "format_version", "manifest");
+  if (!ver.is_number_integer()) bad("format_version is not an integer");
+  m.format_version = ver.get<int>();
+  if (m.format_version != kFormatVersion) {
+    throw Error(Errc::unsupported, kManifestFile,
+                fmt::format("archive format version {} is not supported (this omsbackup reads "
+                            "version {}); use a newer omsbackup",
+                            m.format_version, kFormatVersion));
+  }
+  m.tool_version = str(j, "tool_version", "manifest");
+  const json& server = need(j, "server", "manifest");
+  m.server_flavor = str(server, "flavor", "server");
+  m.server_version = str(server, "version", "server");
+  m.started_at = str(j, "started_at", "manifest");
+  m.finished_at = str(j, "finished_at", "manifest");
+  m.consistency = str(j, "consistency", "manifest");
+  const json& opts = need(j, "options", "manifest");
+  if (!opts.is_object()) bad("options is not an object");
+  for (const auto& [k, v] : opts.items()) {
+    if (!v.is_string()) bad(fmt::format("options.{} is not a string", k));
+    m.options[k] = v.get<std::string>();
+  }
+  for (const json& jd : array(j, "databases", "manifest")) {
+    DatabaseEntry d;
+    d.name = str(jd, "name", "database");
+    std::string where = fmt::format("database '{}'", d.name);
+    d.charset = str(jd, "charset", where);
+    d.collation = str(jd, "collation", where);
+    d.create_sql = str(jd, "create_sql", where);
+    for (const json& jt : array(jd, "tables", where)) {
+      TableEntry t;
+      t.def.name = str(jt, "name", where + " table");
+      std::string twhere = fmt::format("table '{}.{}'", d.name, t.def.name);
+      t.def.create_sql = str(jt, "create_sql", twhere);
+      const json& ai = need(jt, "auto_increment", twhere);
+      if (!ai.is_null()) t.def.auto_increment = u64(jt, "auto_increment", twhere);
+      for (const json& jc : array(jt, "columns", twhere)) {
+        ColumnDef c;
+        c.name = str(jc, "name", twhere + " column");
+        c.data_type = str(jc, "data_type", twhere + " column");
+        c.column_type = str(jc, "column_type", twhere + " column");
+        c.generated = boolean(jc, "generated", twhere + " column");
+        c.invisible = boolean(jc, "invisible", twhere + " column");
+        t.def.columns.push_back(std::move(c));
+      }
+      if (t.def.columns.empty()) bad(twhere + " has no columns");
+      for (const json& k : array(jt, "chunk_key", twhere)) {
+        if (!k.is_string()) bad(twhere + ".chunk_key holds a non-string");
+        t.chunk_key.push_back(k.get<std::string>());
+      }
+      t.rows = u64(jt, "rows", twhere);
+      for (const json& jc : array(jt, "chunks", twhere)) {
+        ChunkInfo c;
+        c.file = str(jc, "file", twhere + " chunk");
+        std::string cwhere = fmt::format("{} chunk '{}'", twhere, c.file);
+        c.lower = str(jc, "lower", cwhere);
+        c.upper = str(jc, "upper", cwhere);
+        c.rows = u64(jc, "rows", cwhere);
+        c.raw_bytes = u64(jc, "raw_bytes", cwhere);
+        c.stored_bytes = u64(jc, "stored_bytes", cwhere);
+        c.sha256 = str(jc, "sha256", cwhere);
+        c.digest = str(jc, "digest", cwhere);
+        t.chunks.push_back(std::move(c));
+      }
+      d.tables.push_back(std::move(t));
+    }
+    m.databases.push_back(std::move(d));
+  }
+  for (const json& jf : array(j, "files", "manifest")) {
+    FileEntry f;
+    f.path = str(jf, "path", "file entry");
+    f.size = u64(jf, "size", fmt::format("file entry '{}'", f.path));
+    f.sha256 = str(jf, "sha256", fmt::format("file entry '{}'", f.path));
+    m.files.push_back(std::move(f));
+  }
+  return m;
+}
+
+}  // namespace omsbackup

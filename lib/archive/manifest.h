@@ -1,0 +1,66 @@
+// The archive's manifest: what was dumped, from where, and every file with its
+// size and SHA-256. See docs/archive-format.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+
+namespace omsbackup {
+
+inline constexpr int kFormatVersion = 1;
+inline constexpr const char* kFormatName = "omsbackup-archive";
+inline constexpr const char* kManifestFile = "manifest.json";
+inline constexpr const char* kDoneFile = "DONE";
+
+struct ChunkInfo {
+  std::string file;             // path relative to the archive root
+  std::string lower, upper;     // key range as text, for messages ("" when unbounded)
+  std::uint64_t rows = 0;
+  std::uint64_t raw_bytes = 0;  // encoded rows, uncompressed
+  std::uint64_t stored_bytes = 0;
+  std::string sha256;           // of the file as stored
+  std::string digest;           // content digest: sum of the rows' SHA-256, 64 hex digits
+};
+
+struct TableEntry {
+  TableDef def;
+  std::vector<std::string> chunk_key;  // columns the chunks are ordered and split by
+  std::uint64_t rows = 0;
+  std::vector<ChunkInfo> chunks;
+};
+
+struct DatabaseEntry {
+  std::string name;
+  std::string charset;
+  std::string collation;
+  std::string create_sql;
+  std::vector<TableEntry> tables;
+};
+
+struct FileEntry {
+  std::string path;
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+
+struct Manifest {
+  int format_version = kFormatVersion;
+  std::string tool_version;
+  std::string server_flavor, server_version;
+  std::string started_at, finished_at;  // UTC, ISO 8601
+  std::string consistency;              // what the dump achieved: lock, snapshot, none
+  std::map<std::string, std::string> options;  // options used, for the record (no secrets)
+  std::vector<DatabaseEntry> databases;
+  std::vector<FileEntry> files;  // every data file in the archive
+
+  std::string to_json() const;
+  // Parses and validates the structure; throws Error(corrupt_archive) naming the
+  // manifest and the offending key.
+  static Manifest from_json(std::string_view text);
+};
+
+}  // namespace omsbackup

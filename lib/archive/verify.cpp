@@ -1,0 +1,33 @@
+// The public verify(): the archive verifier plus a description of what it holds.
+#include "omsbackup/archive.h"
+
+#include "archive/archive_reader.h"
+
+namespace omsbackup {
+
+ArchiveInfo verify(const std::string& archive_dir, bool deep) {
+  Manifest m = verify_archive(Env::posix(), archive_dir, VerifyOptions{deep});
+  ArchiveInfo info;
+  info.format_version = m.format_version;
+  info.tool_version = m.tool_version;
+  info.server_flavor = m.server_flavor;
+  info.server_version = m.server_version;
+  info.started_at = m.started_at;
+  info.finished_at = m.finished_at;
+  info.consistency = m.consistency;
+  info.files = m.files.size();
+  for (const auto& d : m.databases) {
+    info.databases.push_back({d.name, d.charset, d.collation});
+    for (const auto& t : d.tables) {
+      ArchiveTableInfo ti{d.name, t.def.name, t.rows, t.chunks.size(), 0, 0};
+      for (const auto& c : t.chunks) {
+        ti.raw_bytes += c.raw_bytes;
+        ti.stored_bytes += c.stored_bytes;
+      }
+      info.tables.push_back(ti);
+    }
+  }
+  return info;
+}
+
+}  // namespace omsbackup

@@ -1,0 +1,43 @@
+// What exists on the server: databases, their tables and the tables' columns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace omsbackup {
+
+class Session;
+
+struct ColumnDef {
+  std::string name;
+  std::string data_type;    // information_schema DATA_TYPE, lower case: int, float, bit, json...
+  std::string column_type;  // COLUMN_TYPE: int(10) unsigned, enum('a','b')...
+  bool generated = false;   // VIRTUAL or STORED generated: never dumped as data
+  bool invisible = false;   // dumped, but must be named explicitly
+};
+
+struct TableDef {
+  std::string name;
+  std::string create_sql;  // SHOW CREATE TABLE, including AUTO_INCREMENT=
+  std::vector<ColumnDef> columns;
+  std::optional<std::uint64_t> auto_increment;  // the counter as SHOW CREATE TABLE shows it
+};
+
+struct DatabaseDef {
+  std::string name;
+  std::string charset;
+  std::string collation;
+  std::string create_sql;  // SHOW CREATE DATABASE
+  std::vector<TableDef> tables;  // base tables, by name
+};
+
+// Reads one database's definition. Throws Error(invalid_argument) naming the
+// database when it does not exist.
+DatabaseDef read_database(Session& session, const std::string& name);
+
+// The AUTO_INCREMENT=N value of a CREATE TABLE statement, if it has one.
+std::optional<std::uint64_t> parse_auto_increment(const std::string& create_sql);
+
+}  // namespace omsbackup

@@ -1,0 +1,44 @@
+// How each column's value travels through the archive: the expression that reads it
+// from the server, and how LOAD DATA or an INSERT puts the same value back.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/catalog.h"
+
+namespace omsbackup {
+
+// Stable names: they are written to the manifest (see docs/archive-format.md).
+enum class ValueKind {
+  bytes,    // the stored bytes as they are (strings, BLOBs, temporals, DECIMAL, ...)
+  number,   // integers, DECIMAL, DOUBLE, YEAR: the server's exact decimal text
+  float32,  // FLOAT: read as `col + 0e0`, the exact double of the stored float
+  bit,      // BIT(n): read as `col + 0`, an unsigned decimal integer
+  json,     // MySQL's native JSON: text that must be loaded as utf8mb4
+};
+
+const char* value_kind_name(ValueKind k) noexcept;
+// Throws Error(corrupt_archive) for an unknown name.
+ValueKind value_kind_from_name(std::string_view name);
+ValueKind value_kind_for(const ColumnDef& column);
+
+// The columns that carry data (generated columns are recomputed by the server).
+std::vector<const ColumnDef*> data_columns(const std::vector<ColumnDef>& columns);
+
+// The SELECT list that reads the data columns in archive order.
+std::string select_list(const std::vector<ColumnDef>& columns);
+
+// The `(col, @v2, ...) SET col2 = ...` tail of a LOAD DATA statement for the data
+// columns, reading the archive's row dialect.
+std::string load_columns_clause(const std::vector<ColumnDef>& columns);
+
+// A complete LOAD DATA LOCAL INFILE statement for one table.
+std::string load_data_statement(const std::string& db, const std::string& table,
+                                const std::vector<ColumnDef>& columns);
+
+// One value as an SQL expression for a multi-row INSERT.
+void append_insert_value(std::string& out, ValueKind kind, bool is_null, std::string_view bytes);
+
+}  // namespace omsbackup

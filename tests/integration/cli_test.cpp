@@ -1,0 +1,106 @@
+// omsdump and omsrestore as an operator runs them, against the sandbox server.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <cstdlib>
+
+#include "server.h"
+
+using namespace omsbackup;
+using namespace omsbackup::testing;
+
+namespace {
+
+std::string sandbox_cnf() { return std::string(std::getenv("OMSB_SANDBOX_DIR")) + "/client.cnf"; }
+
+// Connection flags without any password: it comes from MYSQL_PWD.
+std::string conn_flags() {
+  ConnectionOptions c = sandbox_connection();
+  return fmt::format("-h {} -P {} -u {}", c.host, c.port, c.user);
+}
+
+std::string with_pwd(const std::string& cmd) {
+  return fmt::format("MYSQL_PWD='{}' {}", *sandbox_connection().password, cmd);
+}
+
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("--help describes the flags", "[cli]") {
+  CommandResult d = run_command(tool_path("OMSDUMP") + " --help");
+  CHECK(d.status == 0);
+  for (const char* flag : {"--databases", "--output", "--host", "--port", "--socket", "--user",
+                           "--password", "--defaults-file", "--compress-level", "--ssl-mode"}) {
+    INFO(flag);
+    CHECK(contains(d.output, flag));
+  }
+  CommandResult r = run_command(tool_path("OMSRESTORE") + " --help");
+  CHECK(r.status == 0);
+  for (const char* flag : {"ARCHIVE", "--check", "--defaults-file", "--password", "--socket"}) {
+    INFO(flag);
+    CHECK(contains(r.output, flag));
+  }
+}
+
+TEST_CASE("the sample OMS metadata round-trips through the command-line tools", "[cli][oms]") {
+  std::string root = std::getenv("OMSB_SOURCE_ROOT") ? std::getenv("OMSB_SOURCE_ROOT") : ".";
+  load_sql_file(root + "/tests/data/oms_sample.sql");
+  auto s = sandbox_session();
+  const std::vector<std::string> dbs = {"rm", "cm", "cm_hb1", "cm_hb2"};
+  std::vector<DatabaseState> before;
+  for (const auto& db : dbs) before.push_back(capture(*s, db));
+  REQUIRE(before[2].tables.count("heatbeat_sequence") == 1);
+  REQUIRE(before[2].tables.at("heatbeat_sequence").rows.size() >= 1000);
+
+  std::string archive = fresh_path("cli");
+  // The password comes from MYSQL_PWD: never on the command line.
+  CommandResult d = run_command(with_pwd(fmt::format("{} {} --databases rm cm cm_hb1 cm_hb2 -o {}",
+                                                     tool_path("OMSDUMP"), conn_flags(), archive)));
+  INFO(d.output);
+  REQUIRE(d.status == 0);
+
+  CommandResult c = run_command(tool_path("OMSRESTORE") + " --check " + archive);
+  INFO(c.output);
+  REQUIRE(c.status == 0);
+  CHECK(contains(c.output, "OK"));
+  CHECK(contains(c.output, "heatbeat_sequence"));
+  CHECK(contains(c.output, "database cm_hb2"));
+
+  for (const auto& db : dbs) s->execute("DROP DATABASE " + db);
+  // This time the password comes from an option file's [client] group.
+  CommandResult r = run_command(fmt::format("{} --defaults-file={} {}", tool_path("OMSRESTORE"),
+                                            sandbox_cnf(), archive));
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  for (std::size_t i = 0; i < dbs.size(); ++i) {
+    INFO("database " << dbs[i]);
+    require_same(before[i], capture(*s, dbs[i]));
+  }
+}
+
+TEST_CASE("bad input gets a clear error and a non-zero status", "[cli]") {
+  CommandResult missing_db = run_command(with_pwd(fmt::format(
+      "{} {} --databases no_such_db_xyz -o {}", tool_path("OMSDUMP"), conn_flags(),
+      fresh_path("baddb"))));
+  CHECK(missing_db.status != 0);
+  CHECK(contains(missing_db.output, "no_such_db_xyz"));
+
+  CommandResult wrong_pw = run_command(fmt::format("MYSQL_PWD=not-the-password {} {} "
+                                                   "--databases mysql -o {}",
+                                                   tool_path("OMSDUMP"), conn_flags(),
+                                                   fresh_path("badpw")));
+  CHECK(wrong_pw.status != 0);
+  CHECK(contains(wrong_pw.output, "1045"));
+  CHECK_FALSE(contains(wrong_pw.output, "not-the-password"));
+
+  CommandResult no_archive = run_command(tool_path("OMSRESTORE") + " --check /nonexistent/x");
+  CHECK(no_archive.status != 0);
+  CHECK(contains(no_archive.output, "/nonexistent/x"));
+
+  CommandResult no_output = run_command(tool_path("OMSDUMP") + " --databases rm");
+  CHECK(no_output.status != 0);
+  CHECK(contains(no_output.output, "--output"));
+}

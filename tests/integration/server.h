@@ -1,0 +1,49 @@
+// The integration tests' access to the sandbox server started by scripts/test.sh
+// (scripts/sandbox-db.sh): connection settings from OMSB_DB_* variables.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "omsbackup/connection.h"
+#include "sql/session.h"
+
+namespace omsbackup::testing {
+
+// Fails the test run with a clear message when no sandbox is configured.
+ConnectionOptions sandbox_connection();
+std::unique_ptr<Session> sandbox_session();
+// Runs the `mariadb` client on an SQL file against the sandbox.
+void load_sql_file(const std::string& path);
+// A fresh, empty directory under /tmp (removed by the caller or left for debugging).
+std::string temp_dir(const std::string& tag);
+// A path that does not exist yet, inside a fresh temporary directory.
+std::string fresh_path(const std::string& tag);
+
+// Everything the tests compare between a source and its restored copy.
+struct TableState {
+  std::string create_sql;
+  std::optional<std::string> checksum;  // CHECKSUM TABLE
+  std::optional<std::string> auto_increment;
+  std::vector<std::vector<std::optional<std::string>>> rows;  // SELECT *, sorted
+};
+struct DatabaseState {
+  std::string create_sql;
+  std::map<std::string, TableState> tables;
+};
+DatabaseState capture(Session& s, const std::string& db);
+// Compares two captures table by table; fails the current test with the first difference.
+void require_same(const DatabaseState& expected, const DatabaseState& actual);
+
+// Runs a command with /bin/sh; returns its exit status and captures stdout+stderr.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+CommandResult run_command(const std::string& command);
+std::string tool_path(const char* env_name);
+
+}  // namespace omsbackup::testing

@@ -1,0 +1,139 @@
+#include "common/cli.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <algorithm>
+#include <cstring>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "omsbackup/error.h"
+
+namespace omsbackup::tools {
+
+void add_connection_flags(CLI::App& app, ConnectionFlags& f) {
+  app.add_option("-h,--host", f.host, "Server host (default: localhost through the socket)");
+  app.add_option("-P,--port", f.port, "Server TCP port");
+  app.add_option("-S,--socket", f.socket, "Server unix socket");
+  app.add_option("-u,--user", f.user, "User name (OceanBase: user@tenant[#cluster])");
+  // Documented here; parse() takes the password out of argv before CLI11 sees it.
+  app.add_flag("-p,--password", f.password_flag,
+               "Prompt for the password (-pVALUE or --password=VALUE gives it, but prefer "
+               "MYSQL_PWD or --defaults-file: a password on the command line is visible to "
+               "other users)");
+  app.add_option("--defaults-file", f.defaults_file,
+                 "MySQL option file whose [client] group supplies connection settings")
+      ->check(CLI::ExistingFile);
+  app.add_option("--ssl-mode", f.ssl_mode, "TLS: disabled, preferred, required, verify_ca, verify_identity")
+      ->check(CLI::IsMember({"disabled", "preferred", "required", "verify_ca", "verify_identity"},
+                            CLI::ignore_case));
+  app.add_option("--ssl-ca", f.ssl_ca, "CA certificate file")->check(CLI::ExistingFile);
+  app.add_option("--ssl-cert", f.ssl_cert, "Client certificate file")->check(CLI::ExistingFile);
+  app.add_option("--ssl-key", f.ssl_key, "Client key file")->check(CLI::ExistingFile);
+}
+
+static std::string prompt_password() {
+  std::FILE* tty = std::fopen("/dev/tty", "r+");
+  if (tty == nullptr) {
+    throw Error(Errc::invalid_argument, "-p",
+                "no terminal to prompt for the password on; use MYSQL_PWD or --defaults-file");
+  }
+  std::fputs("Enter password: ", tty);
+  std::fflush(tty);
+  termios old{};
+  int fd = fileno(tty);
+  bool restore = tcgetattr(fd, &old) == 0;
+  if (restore) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  std::string pw;
+  for (int c; (c = std::fgetc(tty)) != EOF && c != '\n';) pw.push_back(static_cast<char>(c));
+  if (restore) tcsetattr(fd, TCSAFLUSH, &old);
+  std::fputs("\n", tty);
+  std::fclose(tty);
+  return pw;
+}
+
+void parse(CLI::App& app, ConnectionFlags& f, int argc, char** argv) {
+  std::vector<std::string> rest;
+  bool only_positionals = false;
+  for (int i = 1; i < argc; ++i) {
+    char* a = argv[i];
+    if (!only_positionals && std::strcmp(a, "--") == 0) only_positionals = true;
+    std::size_t value_at = 0;
+    if (!only_positionals && std::strncmp(a, "--password=", 11) == 0) value_at = 11;
+    else if (!only_positionals && std::strncmp(a, "-p", 2) == 0 && a[2] != '\0') value_at = 2;
+    if (value_at != 0) {
+      f.password_flag = true;
+      f.password = a + value_at;
+      std::memset(a + value_at, 'x', std::strlen(a + value_at));  // hide it from ps
+      continue;
+    }
+    rest.emplace_back(a);
+  }
+  std::reverse(rest.begin(), rest.end());  // CLI11 takes the arguments last first
+  app.parse(rest);
+}
+
+ConnectionOptions connection_options(ConnectionFlags& f) {
+  ConnectionOptions o;
+  o.host = f.host;
+  o.port = f.port;
+  o.socket = f.socket;
+  o.user = f.user;
+  o.defaults_file = f.defaults_file;
+  o.ssl_ca = f.ssl_ca;
+  o.ssl_cert = f.ssl_cert;
+  o.ssl_key = f.ssl_key;
+  std::string mode = f.ssl_mode;
+  for (auto& c : mode) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (mode == "disabled") o.ssl_mode = SslMode::disabled;
+  else if (mode == "required") o.ssl_mode = SslMode::required;
+  else if (mode == "verify_ca") o.ssl_mode = SslMode::verify_ca;
+  else if (mode == "verify_identity") o.ssl_mode = SslMode::verify_identity;
+  if (f.password_flag) {
+    if (!f.password.empty()) {
+      o.password = f.password;
+      std::fputs("warning: a password on the command line is insecure; use MYSQL_PWD, "
+                 "--defaults-file or -p alone to be prompted\n",
+                 stderr);
+    } else {
+      o.password = prompt_password();
+    }
+  } else if (const char* env = std::getenv("MYSQL_PWD"); env != nullptr) {
+    o.password = env;
+  }
+  f.password.assign(f.password.size(), '\0');
+  return o;
+}
+
+int run_main(const char* tool, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    std::cerr << tool << ": " << e.what() << "\n";
+    return e.code() == Errc::invalid_argument ? 2 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << tool << ": unexpected error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+}  // namespace omsbackup::tools

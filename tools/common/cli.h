@@ -1,0 +1,39 @@
+// What omsdump and omsrestore share: the mysql-client connection flags, the
+// password rules, and turning library errors into messages and exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "omsbackup/connection.h"
+
+namespace omsbackup::tools {
+
+struct ConnectionFlags {
+  std::string host, socket, user, defaults_file, ssl_mode = "preferred", ssl_ca, ssl_cert, ssl_key;
+  unsigned port = 0;
+  std::string password;       // only when given as -pVALUE (discouraged)
+  bool password_flag = false;  // -p or --password given at all
+};
+
+void add_connection_flags(CLI::App& app, ConnectionFlags& flags);
+
+// Parses argv like the mysql client: the password is only ever attached (-pVALUE,
+// --password=VALUE) and -p or --password alone means "prompt", so `-p ARCHIVE` never
+// swallows the next argument. A password given on argv is wiped from it at once.
+void parse(CLI::App& app, ConnectionFlags& flags, int argc, char** argv);
+
+// Resolves the password: -pVALUE, -p alone prompts on the terminal without echo, else
+// MYSQL_PWD, else the option file's [client] group.
+ConnectionOptions connection_options(ConnectionFlags& flags);
+
+// Runs the tool's body: prints omsbackup::Error as "<tool>: <message>" and maps it
+// to an exit status (1 for failures, 2 for bad arguments).
+int run_main(const char* tool, const std::function<int()>& body);
+
+std::string human_bytes(std::uint64_t bytes);
+
+}  // namespace omsbackup::tools
