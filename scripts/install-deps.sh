@@ -60,7 +60,7 @@ if ((EUID != 0)); then
 fi
 
 # Suppress service start-up while mariadb-server is being installed (see header).
-policy=/usr/sbin/policy-rc.d
+policy=${OMSB_POLICY_RC_D:-/usr/sbin/policy-rc.d}  # override only for testing this script
 added_policy=0
 remove_policy() {
   if ((added_policy)); then

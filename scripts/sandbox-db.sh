@@ -131,6 +131,10 @@ cmd_start() {
   client=$(find_bin mariadb mysql) || die "mariadb client not found (run scripts/install-deps.sh)"
 
   local dir explicit=0
+  # From here on, a failure or an interrupt kills the server and (if we made DIR) removes it.
+  START_DIR="" START_EXPLICIT=1 START_PID=""
+  trap start_failed EXIT
+  trap 'exit 130' INT TERM HUP
   if [[ -n "${OMSB_SANDBOX_DIR:-}" ]]; then
     explicit=1
     dir=$OMSB_SANDBOX_DIR
@@ -149,13 +153,11 @@ cmd_start() {
     chmod 0700 "$dir"
   else
     dir=$(mktemp -d /tmp/omsb-sandbox.XXXXXX)
+    START_DIR=$dir START_EXPLICIT=0
     chmod 0700 "$dir"
   fi
   dir=$(cd "$dir" && pwd -P)
-  # From here on, a failure or an interrupt kills the server and (if we made DIR) removes it.
-  START_DIR=$dir START_EXPLICIT=$explicit START_PID=""
-  trap start_failed EXIT
-  trap 'exit 130' INT TERM HUP
+  START_DIR=$dir START_EXPLICIT=$explicit
 
   check_path_chars "$dir"
   local sock="$dir/mysqld.sock"
@@ -284,6 +286,7 @@ start_failed() {
   local rc=$?
   trap - EXIT
   ((rc != 0)) || rc=1
+  [[ -n "$START_DIR" ]] || exit "$rc"
   # The process we started ourselves (in case its command line no longer names DIR).
   if [[ -n "${START_PID:-}" ]] && alive "$START_PID"; then
     kill -TERM "$START_PID" 2>/dev/null || true
