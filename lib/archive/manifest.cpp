@@ -86,6 +86,7 @@ std::string Manifest::to_json() const {
         chunks.push_back({{"file", c.file},
                           {"lower", c.lower},
                           {"upper", c.upper},
+                          {"where", c.where},
                           {"rows", c.rows},
                           {"raw_bytes", c.raw_bytes},
                           {"stored_bytes", c.stored_bytes},
@@ -172,6 +173,7 @@ Manifest Manifest::from_json(std::string_view text) {
         std::string cwhere = fmt::format("{} chunk '{}'", twhere, c.file);
         c.lower = str(jc, "lower", cwhere);
         c.upper = str(jc, "upper", cwhere);
+        c.where = str(jc, "where", cwhere);
         c.rows = u64(jc, "rows", cwhere);
         c.raw_bytes = u64(jc, "raw_bytes", cwhere);
         c.stored_bytes = u64(jc, "stored_bytes", cwhere);

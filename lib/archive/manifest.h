@@ -19,6 +19,9 @@ inline constexpr const char* kDoneFile = "DONE";
 struct ChunkInfo {
   std::string file;             // path relative to the archive root
   std::string lower, upper;     // key range as text, for messages ("" when unbounded)
+  // The SQL predicate that selects exactly this chunk's rows (empty: the chunk is one
+  // of several files cut by size from a scan of the whole table).
+  std::string where;
   std::uint64_t rows = 0;
   std::uint64_t raw_bytes = 0;  // encoded rows, uncompressed
   std::uint64_t stored_bytes = 0;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "codec/sql_literal.h"
 #include "omsbackup/error.h"
 #include "sql/quote.h"
 
@@ -103,8 +104,12 @@ void append_insert_value(std::string& out, ValueKind kind, bool is_null, std::st
     case ValueKind::number:
     case ValueKind::float32: out += quote_string(bytes); break;
     case ValueKind::bit: out += fmt::format("CAST({} AS UNSIGNED)", quote_string(bytes)); break;
-    case ValueKind::json: out += fmt::format("CONVERT({} USING utf8mb4)", hex_literal(bytes)); break;
-    case ValueKind::bytes: out += hex_literal(bytes); break;
+    case ValueKind::json:
+      out += "CONVERT(";
+      append_sql_literal(out, false, bytes);
+      out += " USING utf8mb4)";
+      break;
+    case ValueKind::bytes: append_sql_literal(out, false, bytes); break;
   }
 }
 

@@ -80,7 +80,7 @@ DumpReport dump(const DumpOptions& options) {
                                 [&](std::string_view rows) { chunk->write(rows); });
       FileEntry fe = chunk->finish();
       writer.add_file(fe);
-      te.chunks.push_back(ChunkInfo{rel, "", "", r.digest.rows(), r.raw_bytes, fe.size,
+      te.chunks.push_back(ChunkInfo{rel, "", "", "", r.digest.rows(), r.raw_bytes, fe.size,
                                     fe.sha256, r.digest.sum_hex()});
       te.rows = r.digest.rows();
       report.tables.push_back(

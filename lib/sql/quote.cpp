@@ -37,18 +37,4 @@ std::string quote_string(std::string_view value) {
   return out;
 }
 
-std::string hex_literal(std::string_view bytes) {
-  if (bytes.empty()) return "''";
-  static const char* digits = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(bytes.size() * 2 + 3);
-  out += "X'";
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  out.push_back('\'');
-  return out;
-}
-
 }  // namespace omsbackup

@@ -14,8 +14,5 @@ std::string quote_identifier(std::string_view name);
 std::string quote_qualified(std::string_view db, std::string_view table);
 // A single-quoted string literal: ' \ NUL LF CR and ^Z escaped with backslashes.
 std::string quote_string(std::string_view value);
-// X'..' hex literal: exact for any bytes, whatever the connection character set.
-// The empty string gives ''.
-std::string hex_literal(std::string_view bytes);
 
 }  // namespace omsbackup

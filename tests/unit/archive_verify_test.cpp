@@ -39,7 +39,8 @@ ChunkInfo write_chunk(ArchiveWriter& w, const std::string& rel, int first, int c
   chunk->write(enc.buffer());
   FileEntry fe = chunk->finish();
   w.add_file(fe);
-  return ChunkInfo{rel, std::to_string(first), std::to_string(first + count), digest.rows(),
+  return ChunkInfo{rel, std::to_string(first), std::to_string(first + count),
+                   fmt::format("id >= {} AND id < {}", first, first + count), digest.rows(),
                    enc.size(), fe.size, fe.sha256, digest.sum_hex()};
 }
 

@@ -28,12 +28,6 @@ TEST_CASE("string literals escape quote, backslash and control bytes", "[quote]"
   CHECK(quote_string("\xff\xfe") == "'\xff\xfe'");
 }
 
-TEST_CASE("hex literals are exact for any bytes", "[quote]") {
-  CHECK(hex_literal("") == "''");
-  CHECK(hex_literal("\0\t\n\\\xff"s) == "X'00090A5CFF'");
-  CHECK(hex_literal("AB") == "X'4142'");
-}
-
 TEST_CASE("server flavour detection", "[server]") {
   auto maria = ServerInfo::parse("10.11.19-MariaDB-0+deb12u1", "Debian 12");
   CHECK(maria.flavor == ServerFlavor::mariadb);
