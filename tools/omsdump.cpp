@@ -2,53 +2,147 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "common/cli.h"
+#include "common/progress.h"
 #include "omsbackup/omsbackup.h"
 
 using namespace omsbackup;
+namespace t = omsbackup::tools;
+
+namespace {
+
+std::string progress_line(const DumpProgress& p) {
+  double rate = p.seconds > 0 ? static_cast<double>(p.raw_bytes) / p.seconds : 0;
+  std::string eta = "?";
+  if (rate > 0 && p.estimated_bytes > p.raw_bytes)
+    eta = t::human_duration(static_cast<double>(p.estimated_bytes - p.raw_bytes) / rate);
+  else if (p.estimated_bytes <= p.raw_bytes)
+    eta = "0:00";
+  return fmt::format("tables {}/{}, chunks {}/{}, {} rows, {} read, {} written, {}/s, ETA {}",
+                     p.tables_done, p.tables_total, p.chunks_done, p.chunks_total,
+                     t::human_count(p.rows), t::human_bytes(p.raw_bytes),
+                     t::human_bytes(p.stored_bytes), t::human_bytes(static_cast<std::uint64_t>(rate)),
+                     eta);
+}
+
+nlohmann::ordered_json to_json(const DumpReport& r, bool dry_run) {
+  nlohmann::ordered_json j;
+  j["dry_run"] = dry_run;
+  j["archive"] = r.archive;
+  j["consistency"] = r.consistency;
+  j["threads"] = r.threads;
+  j["seconds"] = r.seconds;
+  j["rows"] = r.total_rows();
+  j["raw_bytes"] = r.total_raw_bytes();
+  j["stored_bytes"] = r.total_stored_bytes();
+  j["tables"] = nlohmann::json::array();
+  for (const auto& tr : r.tables) {
+    nlohmann::ordered_json jt = {{"database", tr.database}, {"table", tr.table},
+                                 {"chunk_key", tr.chunk_key}, {"chunks", tr.chunks},
+                                 {"rows", tr.rows}, {"raw_bytes", tr.raw_bytes},
+                                 {"stored_bytes", tr.stored_bytes},
+                                 {"estimated_rows", tr.estimated_rows},
+                                 {"estimated_bytes", tr.estimated_bytes}};
+    j["tables"].push_back(jt);
+  }
+  return j;
+}
+
+void print_plan(const DumpReport& r) {
+  std::cout << fmt::format("dry run: {} tables would be dumped with {} threads\n", r.tables.size(),
+                           r.threads);
+  for (const auto& tr : r.tables) {
+    std::string key = tr.chunk_key.empty() ? "no usable key: one scan cut by size" : "";
+    for (const auto& k : tr.chunk_key) key += (key.empty() ? "key " : ", ") + k;
+    std::cout << fmt::format("  {}.{}: ~{} rows, ~{}, {} chunk(s), {}\n", tr.database, tr.table,
+                             tr.estimated_rows, t::human_bytes(tr.estimated_bytes), tr.chunks, key);
+    for (const auto& c : tr.chunk_list) {
+      if (tr.chunk_list.size() == 1 && c.lower.empty() && c.upper.empty()) break;
+      std::cout << fmt::format("      [{} .. {})  ~{} rows\n", c.lower.empty() ? "-inf" : c.lower,
+                               c.upper.empty() ? "+inf" : c.upper, c.estimated_rows);
+    }
+  }
+}
+
+void print_summary(const DumpReport& r) {
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> per_db;
+  for (const auto& tr : r.tables) {
+    per_db[tr.database].first += tr.rows;
+    per_db[tr.database].second += tr.stored_bytes;
+  }
+  std::cerr << fmt::format("omsdump: wrote {} ({} consistency, {} threads)\n", r.archive,
+                           r.consistency, r.threads);
+  for (const auto& [db, v] : per_db)
+    std::cerr << fmt::format("  {:<30} {:>12} rows {:>12}\n", db, v.first, t::human_bytes(v.second));
+  std::cerr << fmt::format("  total: {} tables, {} rows, {} read, {} stored, {:.1f}s\n",
+                           r.tables.size(), r.total_rows(), t::human_bytes(r.total_raw_bytes()),
+                           t::human_bytes(r.total_stored_bytes()), r.seconds);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  return tools::run_main("omsdump", [&] {
+  return t::run_main("omsdump", [&] {
     CLI::App app{"omsdump: back up MySQL/MariaDB/OceanBase databases (OMS metadata) into a "
                  "verified, compressed archive directory"};
     app.set_help_flag("--help", "Print this help and exit");
     app.set_version_flag("--version", version());
-    tools::ConnectionFlags conn;
-    tools::add_connection_flags(app, conn);
+    t::ConnectionFlags conn;
+    t::add_connection_flags(app, conn);
     DumpOptions o;
-    bool json = false;
+    bool json = false, skip_triggers = false, quiet = false;
+    std::string consistency = "auto";
     app.add_option("--databases,-B", o.databases, "Databases to dump")->required();
-    app.add_option("-o,--output", o.output, "Archive directory to create (must not exist)")
-        ->required();
-    app.add_option("--compress-level", o.compress_level, "zstd level")
+    app.add_option("-o,--output", o.output, "Archive directory to create (must not exist)");
+    app.add_option("-i,--include", o.include_tables,
+                   "Dump only tables matching these db.table glob patterns (e.g. 'cm.*')");
+    app.add_option("-x,--exclude", o.exclude_tables,
+                   "Skip tables matching these db.table glob patterns");
+    app.add_option("--threads,-t", o.threads, "Reader connections (default: number of cores)");
+    app.add_option("--chunk-size", o.chunk_bytes,
+                   "Target uncompressed chunk size, e.g. 64MiB (default), 512KiB")
+        ->transform(CLI::AsSizeValue(false));
+    app.add_option("--compress-level", o.compress_level, "zstd level 1-19")
         ->check(CLI::Range(1, 19))
         ->capture_default_str();
+    app.add_option("--consistency", consistency,
+                   "auto (lock if allowed, else checked snapshots), lock, snapshot or none")
+        ->check(CLI::IsMember({"auto", "lock", "snapshot", "none"}))
+        ->capture_default_str();
+    app.add_flag("--skip-triggers", skip_triggers, "Do not dump triggers (the old --triggers=false)");
+    app.add_flag("--dry-run", o.dry_run, "Print the plan (tables, chunks, estimates); write nothing");
     app.add_flag("--json", json, "Print a machine-readable report on stdout");
+    app.add_flag("-q,--quiet", quiet, "No progress display");
     try {
-      tools::parse(app, conn, argc, argv);
+      t::parse(app, conn, argc, argv);
     } catch (const CLI::ParseError& e) {
       return app.exit(e);
     }
-    o.connection = tools::connection_options(conn);
+    if (o.output.empty() && !o.dry_run)
+      throw Error(Errc::invalid_argument, "--output", "name the archive directory to create");
+    o.triggers = !skip_triggers;
+    o.consistency = consistency == "lock"       ? Consistency::lock
+                    : consistency == "snapshot" ? Consistency::snapshot
+                    : consistency == "none"     ? Consistency::none
+                                                : Consistency::automatic;
+    o.connection = t::connection_options(conn);
+    t::ProgressPrinter progress("omsdump");
+    if (!quiet && !o.dry_run) {
+      o.on_progress = [&](const DumpProgress& p) {
+        progress.update(progress_line(p), p.chunks_done == p.chunks_total);
+      };
+    }
     DumpReport r = dump(o);
+    progress.finish();
     if (json) {
-      nlohmann::ordered_json j;
-      j["archive"] = r.archive;
-      j["consistency"] = r.consistency;
-      j["seconds"] = r.seconds;
-      j["tables"] = nlohmann::json::array();
-      for (const auto& t : r.tables) {
-        j["tables"].push_back({{"database", t.database}, {"table", t.table}, {"rows", t.rows},
-                               {"chunks", t.chunks}, {"raw_bytes", t.raw_bytes},
-                               {"stored_bytes", t.stored_bytes}});
-      }
-      std::cout << j.dump(2) << "\n";
+      std::cout << to_json(r, o.dry_run).dump(2) << "\n";
+    } else if (o.dry_run) {
+      print_plan(r);
     } else {
-      std::cerr << fmt::format("omsdump: wrote {} ({} tables, {} rows, {}) in {:.1f}s\n",
-                               r.archive, r.tables.size(), r.total_rows(),
-                               tools::human_bytes(r.total_stored_bytes()), r.seconds);
+      print_summary(r);
     }
     return 0;
   });

@@ -1,7 +1,9 @@
 // omsbackup — dump databases into a verified archive.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -9,30 +11,70 @@
 
 namespace omsbackup {
 
+// How the parallel readers agree on one view of the data.
+enum class Consistency {
+  automatic,  // lock if the server and privileges allow it, else snapshot
+  lock,       // FLUSH TABLES WITH READ LOCK held only while the readers start their snapshots
+  snapshot,   // per-reader snapshots, checked against the binary log position before/after
+  none,       // no coordination (each reader's own snapshot)
+};
+
+// Progress, reported from the worker threads (one call at a time).
+struct DumpProgress {
+  std::uint64_t tables_total = 0, tables_done = 0;
+  std::uint64_t chunks_total = 0, chunks_done = 0;
+  std::uint64_t rows = 0, raw_bytes = 0, stored_bytes = 0;
+  std::uint64_t estimated_bytes = 0;  // the planner's estimate of all raw bytes
+  double seconds = 0;
+};
+
 struct DumpOptions {
   ConnectionOptions connection;
   std::vector<std::string> databases;  // at least one
+  // Glob patterns (fnmatch) over "db.table": a table is dumped if it matches an include
+  // pattern (or there are none) and no exclude pattern.
+  std::vector<std::string> include_tables, exclude_tables;
   std::string output;                  // the archive directory to create; must not exist
+  unsigned threads = 0;                // reader connections; 0 = the number of cores
+  std::uint64_t chunk_bytes = 64ull << 20;  // target uncompressed size of a chunk
   int compress_level = 3;              // zstd level, 1..19
+  Consistency consistency = Consistency::automatic;
+  bool triggers = true;                // false: --skip-triggers (the old --triggers=false)
+  bool dry_run = false;                // plan only: nothing is written
+  std::function<void(const DumpProgress&)> on_progress;  // optional
+  const std::atomic<bool>* cancel = nullptr;              // optional: set to stop the dump
+};
+
+struct ChunkReport {
+  std::string lower, upper;
+  std::uint64_t rows = 0, raw_bytes = 0, stored_bytes = 0;
+  std::uint64_t estimated_rows = 0, estimated_bytes = 0;
 };
 
 struct TableReport {
   std::string database, table;
+  std::vector<std::string> chunk_key;  // empty: no usable key, one scan cut by size
   std::uint64_t rows = 0, chunks = 0, raw_bytes = 0, stored_bytes = 0;
+  std::uint64_t estimated_rows = 0, estimated_bytes = 0;
+  std::vector<ChunkReport> chunk_list;
 };
 
 struct DumpReport {
-  std::string archive;
-  std::string consistency;
+  std::string archive;      // empty for a dry run
+  std::string consistency;  // what was achieved: lock, snapshot, snapshot-unverified, none
+  unsigned threads = 0;
   std::vector<TableReport> tables;
   double seconds = 0;
   std::uint64_t total_rows() const;
   std::uint64_t total_stored_bytes() const;
+  std::uint64_t total_raw_bytes() const;
 };
 
-// Dumps the databases into options.output. On failure throws omsbackup::Error and
-// removes what it wrote: an archive without its completion marker is never left
-// looking complete.
+// Dumps the databases into options.output. On failure throws omsbackup::Error naming
+// the database, table and chunk, and removes what it wrote: an archive without its
+// completion marker is never left looking complete.
 DumpReport dump(const DumpOptions& options);
+
+const char* consistency_name(Consistency c) noexcept;
 
 }  // namespace omsbackup

@@ -32,6 +32,9 @@ class Error : public std::runtime_error {
   static Error server(unsigned server_errno, const std::string& sqlstate,
                       const std::string& server_message, const std::string& doing);
 
+  // The same error with `where` (e.g. "rm.task chunk 3") put in front of its object.
+  Error with_context(const std::string& where) const;
+
   Errc code() const noexcept { return code_; }
   const std::string& object() const noexcept { return object_; }
   const std::string& message() const noexcept { return message_; }

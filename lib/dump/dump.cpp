@@ -1,20 +1,42 @@
-// The dump pipeline (single-threaded walking skeleton): catalog -> read -> encode
-// -> compress+hash -> archive writer.
+// The dump pipeline:
+//   catalog -> plan -> N readers in one snapshot -> encode + digest -> zstd + SHA-256
+//   -> archive writer -> manifest -> DONE.
+// Each reader thread owns one session and runs whole chunks: it streams the chunk's
+// rows (mysql_use_result), encodes, compresses and writes them itself, so memory is
+// bounded by threads x (one encode buffer + one zstd context), whatever the table size,
+// and back-pressure is the socket: a reader reads only as fast as it can write.
 #include "omsbackup/dump.h"
 
 #include <fmt/format.h>
+#include <fnmatch.h>
 
+#include <algorithm>
 #include <chrono>
+#include <mutex>
+#include <thread>
 
 #include "archive/archive_writer.h"
 #include "catalog/catalog.h"
+#include "dump/reader_session.h"
+#include "dump/snapshot.h"
 #include "dump/table_reader.h"
 #include "omsbackup/error.h"
 #include "omsbackup/omsbackup.h"
+#include "plan/planner.h"
 #include "sql/session.h"
 #include "util/clock.h"
 
 namespace omsbackup {
+
+const char* consistency_name(Consistency c) noexcept {
+  switch (c) {
+    case Consistency::automatic: return "auto";
+    case Consistency::lock: return "lock";
+    case Consistency::snapshot: return "snapshot";
+    case Consistency::none: return "none";
+  }
+  return "auto";
+}
 
 std::uint64_t DumpReport::total_rows() const {
   std::uint64_t n = 0;
@@ -28,71 +50,338 @@ std::uint64_t DumpReport::total_stored_bytes() const {
   return n;
 }
 
+std::uint64_t DumpReport::total_raw_bytes() const {
+  std::uint64_t n = 0;
+  for (const auto& t : tables) n += t.raw_bytes;
+  return n;
+}
+
 namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kReadAttempts = 3;
 
 void check_options(const DumpOptions& o) {
   if (o.databases.empty())
     throw Error(Errc::invalid_argument, "--databases", "name at least one database to dump");
-  if (o.output.empty()) throw Error(Errc::invalid_argument, "-o", "name the archive directory");
+  if (o.output.empty() && !o.dry_run)
+    throw Error(Errc::invalid_argument, "--output", "name the archive directory to create");
   if (o.compress_level < 1 || o.compress_level > 19)
     throw Error(Errc::invalid_argument, "--compress-level", "must be between 1 and 19");
+  if (o.chunk_bytes < 4096)
+    throw Error(Errc::invalid_argument, "--chunk-size", "must be at least 4 KiB");
 }
 
-// Pins what the rows look like: raw stored bytes, and one consistent snapshot.
-void begin_snapshot(Session& s) {
-  s.execute("SET SESSION character_set_results = binary", "pinning the result character set");
-  s.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-            "setting REPEATABLE READ for the snapshot");
-  s.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT", "starting the snapshot");
+bool selected(const DumpOptions& o, const std::string& db, const std::string& table) {
+  std::string name = db + "." + table;
+  auto match = [&](const std::string& pattern) {
+    return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+  };
+  if (!o.include_tables.empty() &&
+      std::none_of(o.include_tables.begin(), o.include_tables.end(), match))
+    return false;
+  return std::none_of(o.exclude_tables.begin(), o.exclude_tables.end(), match);
+}
+
+// One unit of work: one planned chunk of one table (or a whole keyless table).
+struct Task {
+  std::size_t db = 0, table = 0, chunk = 0;
+  ChunkSpec spec;
+  bool split_by_size = false;
+};
+
+struct TableWork {
+  TableEntry entry;
+  TablePlan plan;
+  std::vector<std::vector<ChunkInfo>> results;  // per planned chunk: its files
+  std::size_t pending = 0;
+};
+
+class DumpRun {
+ public:
+  DumpRun(const DumpOptions& o, ArchiveWriter* writer, std::vector<std::vector<TableWork>>& work)
+      : o_(o), writer_(writer), work_(work), started_(Clock::now()) {}
+
+  void add_totals(std::uint64_t tables, std::uint64_t chunks, std::uint64_t estimated) {
+    progress_.tables_total = tables;
+    progress_.chunks_total = chunks;
+    progress_.estimated_bytes = estimated;
+  }
+
+  // Runs every task on the readers, one thread per reader; the first failure
+  // cancels the rest and is rethrown.
+  void run(std::vector<Task>& tasks, std::vector<std::unique_ptr<Session>>& readers) {
+    std::vector<std::thread> threads;
+    for (auto& reader : readers) {
+      threads.emplace_back([this, &tasks, s = reader.get()] {
+        while (!failed_) {
+          std::size_t i = next_.fetch_add(1);
+          if (i >= tasks.size()) break;
+          try {
+            run_task(*s, tasks[i]);
+          } catch (...) {
+            std::lock_guard lock(mu_);
+            if (!failure_) failure_ = std::current_exception();
+            failed_ = true;
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    if (failure_) std::rethrow_exception(failure_);
+    report(true);
+  }
+
+ private:
+  std::string rel_path(const Task& t, std::size_t file_no) const {
+    return fmt::format("data/{:04}/{:05}-{:06}.tsv.zst", t.db + 1, t.table + 1, file_no);
+  }
+
+  void check_cancel() const {
+    if (failed_) throw Error(Errc::cancelled, "dump", "stopped after another chunk failed");
+    if (o_.cancel != nullptr && o_.cancel->load())
+      throw Error(Errc::cancelled, "dump", "cancelled by the caller");
+  }
+
+  void run_task(Session& s, const Task& t) {
+    TableWork& tw = work_[t.db][t.table];
+    const std::string& db = o_.databases[t.db];
+    std::string label = t.split_by_size
+                            ? fmt::format("{}.{}", db, tw.entry.def.name)
+                            : fmt::format("{}.{} chunk {} ({})", db, tw.entry.def.name, t.chunk + 1,
+                                          t.spec.where.empty() ? "all rows" : t.spec.where);
+    for (int attempt = 1;; ++attempt) {
+      try {
+        std::vector<ChunkInfo> files = read_task(s, t, tw, db, label);
+        finish_task(t, tw, std::move(files));
+        return;
+      } catch (const Error& e) {
+        // A keyed chunk is one file, written again from scratch; a scan cut by size may
+        // have committed files already, so it is not retried.
+        if (!t.split_by_size && attempt < kReadAttempts &&
+            is_retryable_read_error(e.server_errno()))
+          continue;
+        if (e.code() == Errc::cancelled) throw;
+        throw e.with_context(label);
+      }
+    }
+  }
+
+  std::vector<ChunkInfo> read_task(Session& s, const Task& t, TableWork& tw,
+                                   const std::string& db, const std::string& label) {
+    std::vector<ChunkInfo> files;
+    std::unique_ptr<ChunkWriter> out;
+    ContentDigest digest;
+    std::size_t file_no = t.split_by_size ? 1 : t.chunk + 1;
+    auto close_file = [&] {
+      FileEntry fe = out->finish();
+      writer_->add_file(fe);
+      ChunkInfo c;
+      c.file = fe.path;
+      c.rows = digest.rows();
+      c.raw_bytes = out->raw_bytes();
+      c.stored_bytes = fe.size;
+      c.sha256 = fe.sha256;
+      c.digest = digest.sum_hex();
+      if (!t.split_by_size) {
+        c.lower = t.spec.lower;
+        c.upper = t.spec.upper;
+        c.where = t.spec.where;
+      }
+      add_progress(0, 0, fe.size);
+      files.push_back(std::move(c));
+      out.reset();
+      digest = ContentDigest();
+    };
+    std::string tail = t.spec.where.empty() ? "" : "WHERE " + t.spec.where;
+    if (!t.spec.order_by.empty()) tail += (tail.empty() ? "" : " ") + t.spec.order_by;
+    read_table(s, db, tw.entry.def, tail, label,
+               [&](std::string_view rows, const ContentDigest& piece) {
+                 check_cancel();
+                 if (!out) out = writer_->new_chunk(rel_path(t, file_no++), o_.compress_level);
+                 out->write(rows);
+                 digest.merge(piece);
+                 add_progress(piece.rows(), rows.size(), 0);
+                 if (t.split_by_size && out->raw_bytes() >= o_.chunk_bytes) close_file();
+               });
+    // A keyed chunk always has its file, even when empty, so that its range is proven
+    // on restore; a scan cut by size has at least one file.
+    if (!out && (files.empty() || !t.split_by_size))
+      out = writer_->new_chunk(rel_path(t, file_no++), o_.compress_level);
+    if (out) close_file();
+    return files;
+  }
+
+  void finish_task(const Task& t, TableWork& tw, std::vector<ChunkInfo> files) {
+    std::lock_guard lock(mu_);
+    tw.results[t.chunk] = std::move(files);
+    ++progress_.chunks_done;
+    if (--tw.pending == 0) ++progress_.tables_done;
+  }
+
+  void add_progress(std::uint64_t rows, std::uint64_t raw, std::uint64_t stored) {
+    {
+      std::lock_guard lock(mu_);
+      progress_.rows += rows;
+      progress_.raw_bytes += raw;
+      progress_.stored_bytes += stored;
+    }
+    report(false);
+  }
+
+  void report(bool final) {
+    if (!o_.on_progress) return;
+    std::unique_lock lock(report_mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return;
+    auto now = Clock::now();
+    if (!final && now - last_report_ < std::chrono::milliseconds(200)) return;
+    last_report_ = now;
+    DumpProgress p;
+    {
+      std::lock_guard g(mu_);
+      p = progress_;
+    }
+    p.seconds = std::chrono::duration<double>(now - started_).count();
+    o_.on_progress(p);
+  }
+
+  const DumpOptions& o_;
+  ArchiveWriter* writer_;
+  std::vector<std::vector<TableWork>>& work_;
+  Clock::time_point started_;
+  std::atomic<std::size_t> next_{0};
+  std::atomic<bool> failed_{false};
+  std::exception_ptr failure_;
+  std::mutex mu_, report_mu_;
+  DumpProgress progress_;
+  Clock::time_point last_report_{};
+};
+
+TableReport table_report(const std::string& db, const TableWork& tw) {
+  TableReport r;
+  r.database = db;
+  r.table = tw.entry.def.name;
+  r.chunk_key = tw.entry.chunk_key;
+  r.estimated_rows = tw.plan.estimated_rows;
+  r.estimated_bytes = tw.plan.estimated_bytes;
+  for (const auto& c : tw.entry.chunks) {
+    r.rows += c.rows;
+    r.raw_bytes += c.raw_bytes;
+    r.stored_bytes += c.stored_bytes;
+    r.chunk_list.push_back({c.lower, c.upper, c.rows, c.raw_bytes, c.stored_bytes, 0, 0});
+  }
+  r.chunks = tw.entry.chunks.size();
+  if (r.chunks == 0) {  // a dry run: the plan
+    r.chunks = tw.plan.chunks.size();
+    for (const auto& c : tw.plan.chunks)
+      r.chunk_list.push_back({c.lower, c.upper, 0, 0, 0, c.estimated_rows, c.estimated_bytes});
+  }
+  return r;
 }
 
 }  // namespace
 
 DumpReport dump(const DumpOptions& options) {
   check_options(options);
-  auto t0 = std::chrono::steady_clock::now();
-  Session session(options.connection);
-  Env& env = Env::posix();
-  ArchiveWriter writer(env, options.output);
+  auto t0 = Clock::now();
+  unsigned threads = options.threads != 0 ? options.threads
+                                          : std::max(1u, std::thread::hardware_concurrency());
+  Session coordinator(options.connection);
+  pin_reader_session(coordinator);
 
+  // Catalog and plan, before any lock is taken.
+  CatalogOptions copts;
+  copts.triggers = options.triggers;
+  std::vector<DatabaseDef> defs;
+  std::vector<std::vector<TableWork>> work;
+  std::vector<Task> tasks;
+  std::uint64_t estimated = 0, chunk_total = 0, table_total = 0;
+  for (std::size_t di = 0; di < options.databases.size(); ++di) {
+    defs.push_back(read_database(coordinator, options.databases[di], copts));
+    DatabaseDef& db = defs.back();
+    auto& tables = work.emplace_back();
+    std::erase_if(db.tables, [&](const TableDef& t) { return !selected(options, db.name, t.name); });
+    for (std::size_t ti = 0; ti < db.tables.size(); ++ti) {
+      TableWork tw;
+      tw.entry.def = db.tables[ti];
+      tw.plan = plan_table(coordinator, db.name, tw.entry.def, PlanOptions{options.chunk_bytes});
+      if (tw.plan.key)
+        for (const auto& p : tw.plan.key->parts) tw.entry.chunk_key.push_back(p.column);
+      tw.results.resize(tw.plan.chunks.size());
+      tw.pending = tw.plan.chunks.size();
+      for (std::size_t ci = 0; ci < tw.plan.chunks.size(); ++ci)
+        tasks.push_back(Task{di, ti, ci, tw.plan.chunks[ci], tw.plan.split_by_size});
+      estimated += tw.plan.estimated_bytes;
+      chunk_total += tw.plan.chunks.size();
+      ++table_total;
+      tables.push_back(std::move(tw));
+    }
+  }
+
+  DumpReport report;
+  report.threads = threads;
+  if (options.dry_run) {
+    report.consistency = "none (dry run)";
+    for (std::size_t di = 0; di < work.size(); ++di)
+      for (const auto& tw : work[di]) report.tables.push_back(table_report(defs[di].name, tw));
+    report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return report;
+  }
+
+  // Largest chunks first, so that no reader is left with a big one at the end.
+  std::stable_sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) {
+    return a.spec.estimated_bytes > b.spec.estimated_bytes;
+  });
+  unsigned readers_wanted = static_cast<unsigned>(
+      std::max<std::size_t>(1, std::min<std::size_t>(threads, tasks.size())));
+
+  ArchiveWriter writer(Env::posix(), options.output);
   Manifest m;
   m.tool_version = version();
-  m.server_flavor = flavor_name(session.server().flavor);
-  m.server_version = session.server().version;
+  m.server_flavor = flavor_name(coordinator.server().flavor);
+  m.server_version = coordinator.server().version;
   m.started_at = utc_now_iso8601();
-  m.consistency = "snapshot";
-  m.options["compress_level"] = std::to_string(options.compress_level);
-  m.options["threads"] = "1";
+  m.options = {{"threads", std::to_string(threads)},
+               {"chunk_bytes", std::to_string(options.chunk_bytes)},
+               {"compress_level", std::to_string(options.compress_level)},
+               {"consistency", consistency_name(options.consistency)},
+               {"triggers", options.triggers ? "yes" : "no"}};
+  for (const auto& p : options.include_tables) m.options["include:" + p] = "yes";
+  for (const auto& p : options.exclude_tables) m.options["exclude:" + p] = "yes";
 
-  begin_snapshot(session);
-  DumpReport report;
-  report.archive = options.output;
-  report.consistency = m.consistency;
-  for (std::size_t di = 0; di < options.databases.size(); ++di) {
-    DatabaseDef db = read_database(session, options.databases[di]);
+  ReaderSet readers = open_readers(coordinator, options.connection, readers_wanted,
+                                   options.consistency);
+  m.consistency = readers.achieved;
+  DumpRun run(options, &writer, work);
+  run.add_totals(table_total, chunk_total, estimated);
+  try {
+    run.run(tasks, readers.readers);
+  } catch (...) {
+    close_readers(readers);
+    throw;
+  }
+  close_readers(readers);
+
+  for (std::size_t di = 0; di < defs.size(); ++di) {
+    const DatabaseDef& db = defs[di];
     DatabaseEntry de{db.name, db.charset, db.collation, db.create_sql, {}};
-    for (std::size_t ti = 0; ti < db.tables.size(); ++ti) {
-      TableEntry te;
-      te.def = db.tables[ti];
-      std::string rel = fmt::format("data/{:04}/{:05}-{:06}.tsv.zst", di + 1, ti + 1, 1);
-      auto chunk = writer.new_chunk(rel, options.compress_level);
-      ReadResult r = read_table(session, db.name, te.def, "",
-                                [&](std::string_view rows) { chunk->write(rows); });
-      FileEntry fe = chunk->finish();
-      writer.add_file(fe);
-      te.chunks.push_back(ChunkInfo{rel, "", "", "", r.digest.rows(), r.raw_bytes, fe.size,
-                                    fe.sha256, r.digest.sum_hex()});
-      te.rows = r.digest.rows();
-      report.tables.push_back(
-          TableReport{db.name, te.def.name, te.rows, 1, r.raw_bytes, fe.size});
-      de.tables.push_back(std::move(te));
+    de.objects = db.objects;
+    for (auto& tw : work[di]) {
+      for (auto& files : tw.results)
+        for (auto& c : files) {
+          tw.entry.rows += c.rows;
+          tw.entry.chunks.push_back(std::move(c));
+        }
+      report.tables.push_back(table_report(db.name, tw));
+      de.tables.push_back(std::move(tw.entry));
     }
     m.databases.push_back(std::move(de));
   }
-  session.execute("COMMIT", "ending the snapshot");
   m.finished_at = utc_now_iso8601();
   writer.commit(m);
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.archive = options.output;
+  report.consistency = m.consistency;
+  report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return report;
 }
 

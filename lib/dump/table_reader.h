@@ -14,18 +14,20 @@ namespace omsbackup {
 
 class Session;
 
-// Called with encoded rows in pieces of about `flush_bytes`.
-using EncodedSink = std::function<void(std::string_view encoded_rows)>;
+// Receives whole encoded rows in pieces of about `flush_bytes`, with the digest of
+// exactly the rows in the piece. May throw (e.g. to cancel).
+using EncodedSink = std::function<void(std::string_view rows, const ContentDigest& piece)>;
 
 struct ReadResult {
   ContentDigest digest;
   std::uint64_t raw_bytes = 0;
 };
 
-// Streams `SELECT <data columns> FROM db.table [WHERE where_sql]` unbuffered: memory
-// holds one row plus one buffer of `flush_bytes`, whatever the table size.
+// Streams `SELECT <data columns> FROM db.table <tail>` unbuffered (`tail` is e.g.
+// "WHERE ... ORDER BY ..."): memory holds one row plus one buffer of `flush_bytes`,
+// whatever the table size. `label` names the work in errors ("rm.task chunk 3").
 ReadResult read_table(Session& session, const std::string& db, const TableDef& table,
-                      const std::string& where_sql, const EncodedSink& sink,
-                      std::size_t flush_bytes = 1 << 20);
+                      const std::string& tail, const std::string& label,
+                      const EncodedSink& sink, std::size_t flush_bytes = 1 << 20);
 
 }  // namespace omsbackup

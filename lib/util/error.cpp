@@ -34,4 +34,11 @@ Error Error::server(unsigned server_errno, const std::string& sqlstate,
   return e;
 }
 
+Error Error::with_context(const std::string& where) const {
+  Error e(code_, object_.empty() ? where : fmt::format("{}: {}", where, object_), message_);
+  e.server_errno_ = server_errno_;
+  e.sqlstate_ = sqlstate_;
+  return e;
+}
+
 }  // namespace omsbackup
