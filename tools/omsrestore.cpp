@@ -5,7 +5,11 @@
 #include <iostream>
 #include <map>
 
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
 #include "common/cli.h"
+#include "common/progress.h"
 #include "omsbackup/omsbackup.h"
 
 using namespace omsbackup;
@@ -37,30 +41,91 @@ static int check(const std::string& archive) {
   return 0;
 }
 
+namespace {
+
+std::string progress_line(const RestoreProgress& p) {
+  double rate = p.seconds > 0 ? static_cast<double>(p.raw_bytes) / p.seconds : 0;
+  return fmt::format("{}: chunks {}/{}, {} rows, {} ({}/s)", p.phase, p.chunks_done,
+                     p.chunks_total, tools::human_count(p.rows), tools::human_bytes(p.raw_bytes),
+                     tools::human_bytes(static_cast<std::uint64_t>(rate)));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   return tools::run_main("omsrestore", [&] {
-    CLI::App app{"omsrestore: verify an omsdump archive, then drop, recreate and reload its "
-                 "databases and prove them identical to the archive"};
+    CLI::App app{"omsrestore: verify an omsdump archive, then restore its databases (built under "
+                 "a staging name, proven identical to the archive, swapped in) "};
     app.set_help_flag("--help", "Print this help and exit");
     app.set_version_flag("--version", version());
     tools::ConnectionFlags conn;
     tools::add_connection_flags(app, conn);
     RestoreOptions o;
-    bool check_only = false;
+    bool check_only = false, no_verify = false, json = false, quiet = false;
+    std::string method = "auto";
+    std::vector<std::string> renames;
     app.add_option("ARCHIVE", o.archive, "Archive directory written by omsdump")->required();
     app.add_flag("--check", check_only,
                  "Only verify the archive (no server contacted) and print what it holds");
+    app.add_option("--databases,-B", o.databases, "Restore only these databases of the archive");
+    app.add_option("--rename", renames, "Restore database SRC as DST (SRC=DST, repeatable)");
+    app.add_option("--threads,-t", o.threads, "Loader connections (default: number of cores)");
+    app.add_option("--load-method", method, "auto, load-data (LOAD DATA LOCAL INFILE) or insert")
+        ->check(CLI::IsMember({"auto", "load-data", "insert"}))
+        ->capture_default_str();
+    app.add_flag("--in-place", o.in_place,
+                 "The old procedure: DROP DATABASE, CREATE DATABASE, load (no staging copy; "
+                 "still nothing is dropped before the archive is verified)");
+    app.add_flag("--no-verify", no_verify, "Skip the proof after loading (row counts, digests)");
+    app.add_flag("--skip-binlog", o.skip_binlog, "Do not write the load to the binary log");
+    app.add_flag("--dry-run", o.dry_run, "Verify, connect, check and print the plan; change nothing");
+    app.add_flag("--resume", o.resume, "Continue an interrupted restore from its journal");
+    app.add_option("--journal", o.journal,
+                   "Restore journal file (default: ARCHIVE.restore-journal)");
+    app.add_flag("--json", json, "Print a machine-readable report on stdout");
+    app.add_flag("-q,--quiet", quiet, "No progress display");
     try {
       tools::parse(app, conn, argc, argv);
     } catch (const CLI::ParseError& e) {
       return app.exit(e);
     }
     if (check_only) return check(o.archive);
+    for (const auto& r : renames) {
+      auto eq = r.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == r.size())
+        throw Error(Errc::invalid_argument, "--rename " + r, "expected SRC=DST");
+      o.rename[r.substr(0, eq)] = r.substr(eq + 1);
+    }
+    o.verify = !no_verify;
+    o.load_method = method == "load-data" ? LoadMethod::load_data
+                    : method == "insert"  ? LoadMethod::insert
+                                          : LoadMethod::automatic;
     o.connection = tools::connection_options(conn);
+    tools::ProgressPrinter progress("omsrestore");
+    if (!quiet && !o.dry_run)
+      o.on_progress = [&](const RestoreProgress& p) { progress.update(progress_line(p)); };
     RestoreReport r = restore(o);
-    std::cerr << fmt::format("omsrestore: restored {} database(s), {} tables, {} rows in {:.1f}s; "
-                             "every table proven identical to the archive\n",
-                             r.databases.size(), r.tables, r.rows, r.seconds);
+    progress.finish();
+    for (const auto& w : r.warnings) std::cerr << "omsrestore: warning: " << w << "\n";
+    if (json) {
+      nlohmann::ordered_json j = {{"dry_run", o.dry_run},   {"databases", r.databases},
+                                  {"tables", r.tables},     {"chunks", r.chunks},
+                                  {"rows", r.rows},         {"raw_bytes", r.raw_bytes},
+                                  {"load_method", r.load_method}, {"staged", r.staged},
+                                  {"verified", r.verified}, {"resumed", r.resumed},
+                                  {"threads", r.threads},   {"seconds", r.seconds},
+                                  {"plan", r.plan},         {"warnings", r.warnings}};
+      std::cout << j.dump(2) << "\n";
+    } else if (o.dry_run) {
+      std::cout << "dry run: nothing was changed\n";
+      for (const auto& line : r.plan) std::cout << "  " << line << "\n";
+    } else {
+      std::cerr << fmt::format(
+          "omsrestore: restored {} ({} tables, {} rows, {}) in {:.1f}s with {} threads ({}){}{}\n",
+          fmt::join(r.databases, ", "), r.tables, r.rows, tools::human_bytes(r.raw_bytes),
+          r.seconds, r.threads, r.load_method, r.staged ? ", staged and swapped in" : ", in place",
+          r.verified ? "; every table proven identical to the archive" : "; NOT verified (--no-verify)");
+    }
     return 0;
   });
 }

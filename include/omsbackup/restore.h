@@ -1,7 +1,10 @@
 // omsbackup — restore databases from an archive.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -9,21 +12,55 @@
 
 namespace omsbackup {
 
-struct RestoreOptions {
-  ConnectionOptions connection;
-  std::string archive;  // the archive directory
+enum class LoadMethod {
+  automatic,  // LOAD DATA LOCAL INFILE when the server allows it, else INSERT
+  load_data,  // LOAD DATA LOCAL INFILE fed from the archive stream (no temporary files)
+  insert,     // multi-row INSERT statements
 };
 
-struct RestoreReport {
-  std::vector<std::string> databases;
-  std::uint64_t tables = 0, rows = 0;
+struct RestoreProgress {
+  std::string phase;  // "load", "index", "prove", "swap", "objects"
+  std::uint64_t chunks_total = 0, chunks_done = 0;
+  std::uint64_t rows = 0, raw_bytes = 0, raw_bytes_total = 0;
   double seconds = 0;
 };
 
-// Verifies the whole archive, then drops and recreates each of its databases and
-// loads them, then proves every table's row count and content digest against the
-// archive. Throws omsbackup::Error on failure; a bad archive fails before the
-// server is touched.
+struct RestoreOptions {
+  ConnectionOptions connection;
+  std::string archive;                      // the archive directory
+  std::vector<std::string> databases;       // restore only these (archive names); empty = all
+  std::map<std::string, std::string> rename;  // archive name -> target name (rm_331 -> rm_400)
+  unsigned threads = 0;                     // loader connections; 0 = the number of cores
+  LoadMethod load_method = LoadMethod::automatic;
+  // false (default): build each database under a staging name, prove it, then swap it
+  // in and drop the old copy. true: the old procedure — DROP DATABASE, CREATE DATABASE,
+  // load — for servers where a staging copy is impossible. Either way nothing is
+  // dropped before the archive is verified.
+  bool in_place = false;
+  bool verify = true;       // prove row counts and content digests after loading
+  bool skip_binlog = false;  // SET sql_log_bin = 0 (needs privilege)
+  bool dry_run = false;      // verify, connect, check and print the plan; change nothing
+  bool resume = false;       // continue an interrupted restore from its journal
+  std::string journal;       // default: "<archive>.restore-journal"
+  std::function<void(const RestoreProgress&)> on_progress;  // optional
+  const std::atomic<bool>* cancel = nullptr;                 // optional
+};
+
+struct RestoreReport {
+  std::vector<std::string> databases;  // target names
+  std::uint64_t tables = 0, chunks = 0, rows = 0, raw_bytes = 0;
+  std::string load_method;             // "load-data" or "insert"
+  bool staged = false, verified = false, resumed = false;
+  unsigned threads = 0;
+  std::vector<std::string> plan;       // what a dry run would do, one line per step
+  std::vector<std::string> warnings;   // preflight findings that did not stop the restore
+  double seconds = 0;
+};
+
+// Verifies the whole archive, then restores its databases and proves every table's
+// row count and content digest against the archive. Throws omsbackup::Error on
+// failure; a bad archive fails before the server is touched, and with staging (the
+// default) the live databases are replaced only after their new copies are proven.
 RestoreReport restore(const RestoreOptions& options);
 
 }  // namespace omsbackup

@@ -134,6 +134,17 @@ class PosixEnv final : public Env {
     return std::make_unique<PosixWritableFile>(path, fd);
   }
 
+  std::unique_ptr<WritableFile> new_appendable_file(const std::string& path,
+                                                    unsigned mode = 0600) override {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+                    static_cast<mode_t>(mode));
+    if (fd < 0) throw_io_error(path, "open for appending failed", errno);
+    FdGuard guard{fd};
+    if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) throw_io_error(path, "fchmod failed", errno);
+    guard.fd = -1;
+    return std::make_unique<PosixWritableFile>(path, fd);
+  }
+
   std::unique_ptr<SequentialFile> new_sequential_file(const std::string& path) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) throw_io_error(path, "open for reading failed", errno);

@@ -51,6 +51,10 @@ class Env {
   // exactly `mode`, whatever the umask. Fails on a symlink.
   virtual std::unique_ptr<WritableFile> new_writable_file(const std::string& path,
                                                           unsigned mode = 0600) = 0;
+  // Opens `path` for appending, creating it with exactly `mode` if missing (O_APPEND,
+  // O_NOFOLLOW). For journals that must survive a crash line by line.
+  virtual std::unique_ptr<WritableFile> new_appendable_file(const std::string& path,
+                                                            unsigned mode = 0600) = 0;
   // Opens `path` for reading (O_NOFOLLOW: fails on a symlink).
   virtual std::unique_ptr<SequentialFile> new_sequential_file(const std::string& path) = 0;
   // Creates a directory with exactly `mode`, whatever the umask. Succeeds without changes if

@@ -117,6 +117,12 @@ std::unique_ptr<WritableFile> FaultEnv::new_writable_file(const std::string& pat
   return std::make_unique<FaultWritableFile>(*this, path, base_.new_writable_file(path, mode));
 }
 
+std::unique_ptr<WritableFile> FaultEnv::new_appendable_file(const std::string& path,
+                                                            unsigned mode) {
+  before(Op::create, path, "open for appending");
+  return std::make_unique<FaultWritableFile>(*this, path, base_.new_appendable_file(path, mode));
+}
+
 std::unique_ptr<SequentialFile> FaultEnv::new_sequential_file(const std::string& path) {
   before(Op::open, path, "open for reading");
   return std::make_unique<FaultSequentialFile>(*this, path, base_.new_sequential_file(path));

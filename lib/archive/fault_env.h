@@ -66,6 +66,8 @@ class FaultEnv : public Env {
 
   std::unique_ptr<WritableFile> new_writable_file(const std::string& path,
                                                   unsigned mode = 0600) override;
+  std::unique_ptr<WritableFile> new_appendable_file(const std::string& path,
+                                                    unsigned mode = 0600) override;
   std::unique_ptr<SequentialFile> new_sequential_file(const std::string& path) override;
   void create_dir(const std::string& path, unsigned mode = 0700) override;
   void rename(const std::string& from, const std::string& to) override;

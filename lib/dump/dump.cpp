@@ -25,6 +25,7 @@
 #include "plan/planner.h"
 #include "sql/session.h"
 #include "util/clock.h"
+#include "util/parallel.h"
 
 namespace omsbackup {
 
@@ -111,24 +112,9 @@ class DumpRun {
   // Runs every task on the readers, one thread per reader; the first failure
   // cancels the rest and is rethrown.
   void run(std::vector<Task>& tasks, std::vector<std::unique_ptr<Session>>& readers) {
-    std::vector<std::thread> threads;
-    for (auto& reader : readers) {
-      threads.emplace_back([this, &tasks, s = reader.get()] {
-        while (!failed_) {
-          std::size_t i = next_.fetch_add(1);
-          if (i >= tasks.size()) break;
-          try {
-            run_task(*s, tasks[i]);
-          } catch (...) {
-            std::lock_guard lock(mu_);
-            if (!failure_) failure_ = std::current_exception();
-            failed_ = true;
-          }
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
-    if (failure_) std::rethrow_exception(failure_);
+    run_on_workers(readers.size(), tasks.size(),
+                   [&](std::size_t w, std::size_t i) { run_task(*readers[w], tasks[i]); },
+                   failed_);
     report(true);
   }
 
@@ -249,9 +235,7 @@ class DumpRun {
   ArchiveWriter* writer_;
   std::vector<std::vector<TableWork>>& work_;
   Clock::time_point started_;
-  std::atomic<std::size_t> next_{0};
   std::atomic<bool> failed_{false};
-  std::exception_ptr failure_;
   std::mutex mu_, report_mu_;
   DumpProgress progress_;
   Clock::time_point last_report_{};

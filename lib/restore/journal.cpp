@@ -1,0 +1,76 @@
+#include "restore/journal.h"
+
+#include <fmt/format.h>
+
+#include "omsbackup/error.h"
+
+namespace omsbackup {
+
+bool JournalState::has(std::size_t db, const std::string& phase) const {
+  auto it = phases.find(db);
+  return it != phases.end() && it->second.count(phase) != 0;
+}
+
+Journal::Journal(Env& env, std::string path)
+    : env_(env), path_(std::move(path)), file_(env_.new_appendable_file(path_, 0600)) {}
+
+void Journal::append(const nlohmann::json& record) {
+  std::string line = record.dump() + "\n";
+  std::lock_guard lock(mu_);
+  file_->append(line);
+  file_->sync();
+}
+
+void Journal::begin(const nlohmann::json& record) {
+  nlohmann::json r = record;
+  r["event"] = "begin";
+  append(r);
+}
+
+void Journal::chunk(std::size_t db, std::size_t table, std::size_t chunk) {
+  append({{"event", "chunk"}, {"db", db}, {"table", table}, {"chunk", chunk}});
+}
+
+void Journal::phase(std::size_t db, const std::string& name) {
+  append({{"event", "phase"}, {"db", db}, {"phase", name}});
+}
+
+JournalState Journal::read(Env& env, const std::string& path) {
+  JournalState st;
+  auto info = env.stat(path);
+  if (!info) return st;
+  auto f = env.new_sequential_file(path);
+  std::string text;
+  char buf[1 << 16];
+  while (std::size_t n = f->read(buf, sizeof buf)) text.append(buf, n);
+  std::size_t pos = 0;
+  std::size_t line_no = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) break;  // torn last line: never fsynced as a whole
+    ++line_no;
+    nlohmann::json r;
+    try {
+      r = nlohmann::json::parse(text.substr(pos, end - pos));
+      const std::string event = r.at("event").get<std::string>();
+      if (event == "begin") {
+        st.begun = true;
+        st.begin = r;
+      } else if (event == "chunk") {
+        st.chunks.emplace(r.at("db").get<std::size_t>(), r.at("table").get<std::size_t>(),
+                          r.at("chunk").get<std::size_t>());
+      } else if (event == "phase") {
+        st.phases[r.at("db").get<std::size_t>()].insert(r.at("phase").get<std::string>());
+      }
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(Errc::corrupt_archive, path,
+                  fmt::format("line {} of the restore journal is damaged ({}); remove the journal "
+                              "and restore without --resume",
+                              line_no, e.what()));
+    }
+    pos = end + 1;
+  }
+  return st;
+}
+
+}  // namespace omsbackup

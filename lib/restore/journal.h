@@ -1,0 +1,55 @@
+// The restore journal: an append-only file of JSON lines, fsynced after every line,
+// that lets `omsrestore --resume` continue an interrupted restore without loading a
+// chunk twice. It lives outside the archive (the archive must stay exactly as
+// written); by default at "<archive>.restore-journal".
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <tuple>
+
+#include <nlohmann/json.hpp>
+
+#include "archive/env.h"
+
+namespace omsbackup {
+
+// What a journal says has been done, per target database.
+struct JournalState {
+  bool begun = false;
+  nlohmann::json begin;  // the "begin" record: manifest hash, mode, targets
+  // (database index, table index, chunk index) of every chunk committed.
+  std::set<std::tuple<std::size_t, std::size_t, std::size_t>> chunks;
+  // Phases reached per database index: "created", "loaded", "indexed", "proven",
+  // "swapping", "swapped", "objects", "finished".
+  std::map<std::size_t, std::set<std::string>> phases;
+  bool has(std::size_t db, const std::string& phase) const;
+};
+
+class Journal {
+ public:
+  // Opens (creating if needed) the journal at `path` for appending.
+  Journal(Env& env, std::string path);
+  // Reads a journal; a torn last line (a crash mid-write) is ignored.
+  static JournalState read(Env& env, const std::string& path);
+
+  void begin(const nlohmann::json& record);
+  void chunk(std::size_t db, std::size_t table, std::size_t chunk);
+  void phase(std::size_t db, const std::string& name);
+  // Appends one record and fsyncs. Thread-safe.
+  void append(const nlohmann::json& record);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Env& env_;
+  std::string path_;
+  std::unique_ptr<WritableFile> file_;
+  std::mutex mu_;
+};
+
+}  // namespace omsbackup
