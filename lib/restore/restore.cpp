@@ -36,6 +36,7 @@ namespace omsbackup {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr int kLoadAttempts = 5;
 
 struct Target {
   std::size_t index = 0;  // in the manifest
@@ -76,6 +77,7 @@ class RestoreRun {
   void create_tables(Session& s, const Target& t);
   void load_unit(Session& s, const Unit& u);
   void load_chunk(Session& s, const Target& t, const TableEntry& te, std::size_t ci);
+  void load_chunk_once(Session& s, const Target& t, const TableEntry& te, std::size_t ci);
   void add_indexes(Session& s, const Target& t, std::size_t ti);
   void prove_unit(Session& s, const Unit& u);
   void check_ddl(Session& s, const Target& t);
@@ -173,6 +175,9 @@ void RestoreRun::preflight(Session& s) {
 
 void RestoreRun::pin_worker(Session& s) {
   pin_reader_session(s);  // binary results and long timeouts, for the proof reads
+  // Loads into disjoint key ranges of one table need no gap locks.
+  s.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+            "setting READ COMMITTED for the load");
   s.execute("SET SESSION foreign_key_checks = 0, unique_checks = 0",
             "turning off key checks for the load");
   if (o_.skip_binlog) {
@@ -262,6 +267,20 @@ void RestoreRun::create_tables(Session& s, const Target& t) {
 }
 
 void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, std::size_t ci) {
+  // A chunk is one statement, so one transaction: a deadlock or lock wait timeout rolls
+  // all of it back and it can simply be loaded again.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return load_chunk_once(s, t, te, ci);
+    } catch (const Error& e) {
+      if (attempt >= kLoadAttempts || !is_retryable_read_error(e.server_errno())) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    }
+  }
+}
+
+void RestoreRun::load_chunk_once(Session& s, const Target& t, const TableEntry& te,
+                                 std::size_t ci) {
   const ChunkInfo& c = te.chunks[ci];
   std::string label = fmt::format("{}.{} chunk {} ({})", t.entry->name, te.def.name, ci + 1,
                                   c.where.empty() ? c.file : c.where);

@@ -110,13 +110,13 @@ void Session::run(std::string_view sql, std::string_view doing) {
 
 void Session::execute(std::string_view sql, std::string_view doing) {
   run(sql, doing);
+  affected_ = mysql_affected_rows(mysql_);
   // Drain every result so the connection is ready for the next statement.
   do {
-    MYSQL_RES* res = mysql_store_result(mysql_);
-    if (res != nullptr) {
+    if (mysql_field_count(mysql_) != 0) {
+      MYSQL_RES* res = mysql_store_result(mysql_);
+      if (res == nullptr) fail(sql, doing);
       mysql_free_result(res);
-    } else if (mysql_field_count(mysql_) != 0) {
-      fail(sql, doing);
     }
     int more = mysql_next_result(mysql_);
     if (more > 0) fail(sql, doing);
@@ -165,7 +165,7 @@ RowStream Session::stream(std::string_view sql, std::string_view doing) {
                                               : std::string(doing));
 }
 
-std::uint64_t Session::affected_rows() const { return mysql_affected_rows(mysql_); }
+std::uint64_t Session::affected_rows() const { return affected_; }
 unsigned Session::warning_count() const { return mysql_warning_count(mysql_); }
 
 RowStream::RowStream(st_mysql* mysql, st_mysql_res* res, std::string doing)
@@ -243,7 +243,8 @@ std::uint64_t Session::load_data_local(std::string_view sql, const LocalInfileSo
     }
     fail(sql, doing);
   }
-  return mysql_affected_rows(mysql_);
+  affected_ = mysql_affected_rows(mysql_);
+  return affected_;
 }
 
 }  // namespace omsbackup

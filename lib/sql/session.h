@@ -77,6 +77,7 @@ class Session {
   std::uint64_t load_data_local(std::string_view sql, const LocalInfileSource& source,
                                 std::string_view doing = {});
 
+  // Rows changed by the last execute() (or load_data_local()).
   std::uint64_t affected_rows() const;
   unsigned warning_count() const;
   const ServerInfo& server() const noexcept { return server_; }
@@ -89,6 +90,7 @@ class Session {
   st_mysql* mysql_ = nullptr;
   std::string endpoint_;
   ServerInfo server_;
+  std::uint64_t affected_ = 0;
 };
 
 }  // namespace omsbackup
