@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "omsbackup/error.h"
 
 namespace omsbackup {
@@ -46,6 +48,150 @@ const json& array(const json& j, const char* key, const std::string& where) {
   const json& v = need(j, key, where);
   if (!v.is_array()) bad(fmt::format("{}.{} is not an array", where, key));
   return v;
+}
+
+// ---- a database's objects: views, routines, triggers, events ----
+
+void objects_to_json(const DatabaseObjects& o, json& jd) {
+  json views = json::array();
+  for (const auto& v : o.views) {
+    views.push_back({{"name", v.name},
+                     {"create_sql", v.create_sql},
+                     {"character_set_client", v.character_set_client},
+                     {"collation_connection", v.collation_connection}});
+  }
+  jd["views"] = views;
+  json routines = json::array();
+  for (const auto& r : o.routines) {
+    routines.push_back({{"type", r.type},
+                        {"name", r.name},
+                        {"create_sql", r.create_sql},
+                        {"sql_mode", r.sql_mode},
+                        {"character_set_client", r.character_set_client},
+                        {"collation_connection", r.collation_connection},
+                        {"database_collation", r.database_collation}});
+  }
+  jd["routines"] = routines;
+  json triggers = json::array();
+  for (const auto& t : o.triggers) {
+    triggers.push_back({{"name", t.name},
+                        {"table", t.table},
+                        {"create_sql", t.create_sql},
+                        {"sql_mode", t.sql_mode},
+                        {"character_set_client", t.character_set_client},
+                        {"collation_connection", t.collation_connection},
+                        {"database_collation", t.database_collation}});
+  }
+  jd["triggers"] = triggers;
+  json events = json::array();
+  for (const auto& e : o.events) {
+    events.push_back({{"name", e.name},
+                      {"create_sql", e.create_sql},
+                      {"sql_mode", e.sql_mode},
+                      {"time_zone", e.time_zone},
+                      {"character_set_client", e.character_set_client},
+                      {"collation_connection", e.collation_connection},
+                      {"database_collation", e.database_collation}});
+  }
+  jd["events"] = events;
+}
+
+// The object arrays are optional (archives written before they existed have none);
+// when present they are validated like every other key.
+const json* optional_array(const json& jd, const char* key, const std::string& where) {
+  if (jd.find(key) == jd.end()) return nullptr;
+  return &array(jd, key, where);
+}
+
+// The object's name, which must be a non-empty string, and its "kind 'db.name'" label.
+std::string object_name(const json& jo, const char* kind, const std::string& db,
+                        std::string& label) {
+  std::string name = str(jo, "name", fmt::format("database '{}' {}", db, kind));
+  if (name.empty()) bad(fmt::format("database '{}' has a {} with an empty name", db, kind));
+  label = fmt::format("{} '{}.{}'", kind, db, name);
+  return name;
+}
+
+void check_unique(std::vector<std::string> names, const char* key, const std::string& db) {
+  std::sort(names.begin(), names.end());
+  auto dup = std::adjacent_find(names.begin(), names.end());
+  if (dup != names.end())
+    bad(fmt::format("database '{}' {} lists '{}' twice", db, key, *dup));
+}
+
+DatabaseObjects objects_from_json(const json& jd, const std::string& db,
+                                  const std::string& where) {
+  DatabaseObjects o;
+  std::string label;
+  if (const json* views = optional_array(jd, "views", where)) {
+    std::vector<std::string> names;
+    for (const json& jv : *views) {
+      ViewDef v;
+      v.name = object_name(jv, "view", db, label);
+      v.create_sql = str(jv, "create_sql", label);
+      v.character_set_client = str(jv, "character_set_client", label);
+      v.collation_connection = str(jv, "collation_connection", label);
+      if (v.create_sql.empty()) bad(label + ".create_sql is empty");
+      names.push_back(v.name);
+      o.views.push_back(std::move(v));
+    }
+    check_unique(names, "views", db);
+  }
+  if (const json* routines = optional_array(jd, "routines", where)) {
+    std::vector<std::string> names;
+    for (const json& jr : *routines) {
+      RoutineDef r;
+      r.name = object_name(jr, "routine", db, label);
+      r.type = str(jr, "type", label);
+      if (r.type != "PROCEDURE" && r.type != "FUNCTION")
+        bad(fmt::format("{}.type is '{}', not PROCEDURE or FUNCTION", label, r.type));
+      r.create_sql = str(jr, "create_sql", label);
+      r.sql_mode = str(jr, "sql_mode", label);
+      r.character_set_client = str(jr, "character_set_client", label);
+      r.collation_connection = str(jr, "collation_connection", label);
+      r.database_collation = str(jr, "database_collation", label);
+      if (r.create_sql.empty()) bad(label + ".create_sql is empty");
+      names.push_back(r.type + " " + r.name);
+      o.routines.push_back(std::move(r));
+    }
+    check_unique(names, "routines", db);
+  }
+  if (const json* triggers = optional_array(jd, "triggers", where)) {
+    std::vector<std::string> names;
+    for (const json& jt : *triggers) {
+      TriggerDef t;
+      t.name = object_name(jt, "trigger", db, label);
+      t.table = str(jt, "table", label);
+      if (t.table.empty()) bad(label + ".table is empty");
+      t.create_sql = str(jt, "create_sql", label);
+      t.sql_mode = str(jt, "sql_mode", label);
+      t.character_set_client = str(jt, "character_set_client", label);
+      t.collation_connection = str(jt, "collation_connection", label);
+      t.database_collation = str(jt, "database_collation", label);
+      if (t.create_sql.empty()) bad(label + ".create_sql is empty");
+      names.push_back(t.name);
+      o.triggers.push_back(std::move(t));
+    }
+    check_unique(names, "triggers", db);
+  }
+  if (const json* events = optional_array(jd, "events", where)) {
+    std::vector<std::string> names;
+    for (const json& je : *events) {
+      EventDef e;
+      e.name = object_name(je, "event", db, label);
+      e.create_sql = str(je, "create_sql", label);
+      e.sql_mode = str(je, "sql_mode", label);
+      e.time_zone = str(je, "time_zone", label);
+      e.character_set_client = str(je, "character_set_client", label);
+      e.collation_connection = str(je, "collation_connection", label);
+      e.database_collation = str(je, "database_collation", label);
+      if (e.create_sql.empty()) bad(label + ".create_sql is empty");
+      names.push_back(e.name);
+      o.events.push_back(std::move(e));
+    }
+    check_unique(names, "events", db);
+  }
+  return o;
 }
 
 }  // namespace
@@ -97,6 +243,7 @@ std::string Manifest::to_json() const {
       tables.push_back(jt);
     }
     jd["tables"] = tables;
+    objects_to_json(d.objects, jd);
     dbs.push_back(jd);
   }
   j["databases"] = dbs;
@@ -183,6 +330,7 @@ Manifest Manifest::from_json(std::string_view text) {
       }
       d.tables.push_back(std::move(t));
     }
+    d.objects = objects_from_json(jd, d.name, where);
     m.databases.push_back(std::move(d));
   }
   for (const json& jf : array(j, "files", "manifest")) {

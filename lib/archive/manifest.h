@@ -42,6 +42,10 @@ struct DatabaseEntry {
   std::string collation;
   std::string create_sql;
   std::vector<TableEntry> tables;
+  // Views (in dependency order), routines, triggers (in firing order per table, timing
+  // and event) and events: created after every table is loaded, in that order by kind
+  // (routines before views, since a view may call a stored function).
+  DatabaseObjects objects{};
 };
 
 struct FileEntry {

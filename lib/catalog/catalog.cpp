@@ -35,7 +35,7 @@ static std::string lower(std::string s) {
 
 static std::string text(const std::optional<std::string>& v) { return v.value_or(""); }
 
-DatabaseDef read_database(Session& s, const std::string& name) {
+DatabaseDef read_database(Session& s, const std::string& name, const CatalogOptions& options) {
   DatabaseDef db;
   db.name = name;
   const std::string qname = quote_string(name);
@@ -93,6 +93,7 @@ DatabaseDef read_database(Session& s, const std::string& name) {
     if (t.columns.empty()) throw Error(Errc::server, qualified, "the table has no columns");
     db.tables.push_back(std::move(t));
   }
+  db.objects = read_objects(s, name, options);
   return db;
 }
 

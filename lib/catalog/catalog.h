@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "catalog/objects.h"
+
 namespace omsbackup {
 
 class Session;
@@ -30,12 +32,15 @@ struct DatabaseDef {
   std::string charset;
   std::string collation;
   std::string create_sql;  // SHOW CREATE DATABASE
-  std::vector<TableDef> tables;  // base tables, by name
+  std::vector<TableDef> tables;  // base tables, by name (views are not tables)
+  DatabaseObjects objects{};     // views, routines, triggers, events (catalog/objects.h)
 };
 
-// Reads one database's definition. Throws Error(invalid_argument) naming the
-// database when it does not exist.
-DatabaseDef read_database(Session& session, const std::string& name);
+// Reads one database's definition: its tables, its views and, as `options` say, its
+// routines, triggers and events (CatalogOptions is in catalog/objects.h). Throws
+// Error(invalid_argument) naming the database when it does not exist.
+DatabaseDef read_database(Session& session, const std::string& name,
+                          const CatalogOptions& options = {});
 
 // The AUTO_INCREMENT=N value of a CREATE TABLE statement, if it has one.
 std::optional<std::uint64_t> parse_auto_increment(const std::string& create_sql);

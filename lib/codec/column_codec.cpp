@@ -15,24 +15,61 @@ const char* value_kind_name(ValueKind k) noexcept {
     case ValueKind::float32: return "float32";
     case ValueKind::bit: return "bit";
     case ValueKind::json: return "json";
+    case ValueKind::text: return "text";
+    case ValueKind::index: return "index";
   }
   return "bytes";
 }
 
 ValueKind value_kind_from_name(std::string_view name) {
   for (ValueKind k : {ValueKind::bytes, ValueKind::number, ValueKind::float32, ValueKind::bit,
-                      ValueKind::json}) {
+                      ValueKind::json, ValueKind::text, ValueKind::index}) {
     if (name == value_kind_name(k)) return k;
   }
   throw Error(Errc::corrupt_archive, "manifest", fmt::format("unknown value kind '{}'", name));
+}
+
+bool has_empty_member(std::string_view ct) {
+  std::size_t i = ct.find('(');
+  if (i == std::string_view::npos) return false;
+  ++i;
+  // Members are single-quoted, a quote inside doubled and a backslash escaping the
+  // next byte; they are separated by commas and the list ends with ')'.
+  while (i < ct.size() && ct[i] == '\'') {
+    ++i;
+    std::size_t length = 0;
+    for (;;) {
+      if (i >= ct.size()) return false;  // unterminated: not a member list
+      if (ct[i] == '\\' && i + 1 < ct.size()) {
+        i += 2;
+      } else if (ct[i] == '\'' && i + 1 < ct.size() && ct[i + 1] == '\'') {
+        i += 2;
+      } else if (ct[i] == '\'') {
+        ++i;
+        break;
+      } else {
+        ++i;
+      }
+      ++length;
+    }
+    if (length == 0) return true;
+    if (i >= ct.size() || ct[i] != ',') break;
+    ++i;
+  }
+  return false;
 }
 
 ValueKind value_kind_for(const ColumnDef& c) {
   const std::string& t = c.data_type;
   if (t == "float") return ValueKind::float32;
   if (t == "bit") return ValueKind::bit;
+  if ((t == "enum" || t == "set") && has_empty_member(c.column_type)) return ValueKind::index;
   // MariaDB reports JSON columns as longtext: only MySQL has the native type.
   if (t == "json") return ValueKind::json;
+  // MariaDB's fixed-size binary types (10.7+; INET4 10.11+) send their text to the
+  // client, but a binary-charset string stored into them is read as the packed 4/16
+  // bytes: the text must arrive as characters.
+  if (t == "inet4" || t == "inet6" || t == "uuid") return ValueKind::text;
   if (t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "integer" ||
       t == "bigint" || t == "decimal" || t == "numeric" || t == "double" || t == "real" ||
       t == "year") {
@@ -55,7 +92,8 @@ std::string select_list(const std::vector<ColumnDef>& columns) {
     std::string q = quote_identifier(c->name);
     switch (value_kind_for(*c)) {
       case ValueKind::float32: out += fmt::format("{} + 0e0", q); break;
-      case ValueKind::bit: out += fmt::format("{} + 0", q); break;
+      case ValueKind::bit:
+      case ValueKind::index: out += fmt::format("{} + 0", q); break;
       default: out += q;
     }
   }
@@ -72,10 +110,12 @@ std::string load_columns_clause(const std::vector<ColumnDef>& columns) {
     std::string var = fmt::format("@v{}", n);
     switch (value_kind_for(*c)) {
       case ValueKind::bit:
+      case ValueKind::index:
         list += var;
         set += fmt::format("{}{} = CAST({} AS UNSIGNED)", set.empty() ? "" : ", ", q, var);
         break;
       case ValueKind::json:
+      case ValueKind::text:
         list += var;
         set += fmt::format("{}{} = CONVERT({} USING utf8mb4)", set.empty() ? "" : ", ", q, var);
         break;
@@ -103,8 +143,12 @@ void append_insert_value(std::string& out, ValueKind kind, bool is_null, std::st
   switch (kind) {
     case ValueKind::number:
     case ValueKind::float32: out += quote_string(bytes); break;
-    case ValueKind::bit: out += fmt::format("CAST({} AS UNSIGNED)", quote_string(bytes)); break;
+    case ValueKind::bit:
+    case ValueKind::index:
+      out += fmt::format("CAST({} AS UNSIGNED)", quote_string(bytes));
+      break;
     case ValueKind::json:
+    case ValueKind::text:
       out += "CONVERT(";
       append_sql_literal(out, false, bytes);
       out += " USING utf8mb4)";

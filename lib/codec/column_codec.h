@@ -17,12 +17,21 @@ enum class ValueKind {
   float32,  // FLOAT: read as `col + 0e0`, the exact double of the stored float
   bit,      // BIT(n): read as `col + 0`, an unsigned decimal integer
   json,     // MySQL's native JSON: text that must be loaded as utf8mb4
+  text,     // MariaDB's INET4, INET6, UUID: their text, loaded as utf8mb4 characters
+            // (fed as binary bytes, these types would take them as the 4/16-byte form)
+  index,    // ENUM/SET with an empty-string member: read as `col + 0`, the member index
+            // or set bitmask (their text '' would not tell the error value or the empty
+            // set from the '' member)
 };
 
 const char* value_kind_name(ValueKind k) noexcept;
 // Throws Error(corrupt_archive) for an unknown name.
 ValueKind value_kind_from_name(std::string_view name);
 ValueKind value_kind_for(const ColumnDef& column);
+
+// True when an ENUM or SET COLUMN_TYPE (`enum('a','it''s','')`, as information_schema
+// and SHOW CREATE TABLE write it) has a member that is the empty string.
+bool has_empty_member(std::string_view column_type);
 
 // The columns that carry data (generated columns are recomputed by the server).
 std::vector<const ColumnDef*> data_columns(const std::vector<ColumnDef>& columns);

@@ -20,7 +20,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -59,21 +58,32 @@ class MemoryFile final : public SequentialFile {
   std::size_t calls_ = 0;
 };
 
-// Reference: the whole file through ZSTD_decompressStream in one go; nullopt-like flag on error.
-bool reference_decode(std::string_view file, std::string& out) {
-  std::unique_ptr<ZSTD_DCtx, std::size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);
-  if (!dctx) finding("ZSTD_createDCtx failed");
+enum class Ref { ok, error, truncated };
+
+// Reference: the whole file through one plain ZSTD_decompressStream loop, with output buffers
+// of `out_size` bytes, stopping at kMaxOutput. The context and buffer are reused across inputs
+// (large allocations per input are slow under ASan).
+Ref reference_decode(std::string_view file, std::size_t out_size, std::string& out) {
+  static ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  static std::string buf(1u << 17, '\0');
+  if (dctx == nullptr) finding("ZSTD_createDCtx failed");
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+  out.clear();
   ZSTD_inBuffer in{file.data(), file.size(), 0};
-  std::string buf(1u << 17, '\0');
   std::size_t rc = 1;
   while (out.size() < kMaxOutput) {
-    ZSTD_outBuffer o{buf.data(), buf.size(), 0};
-    rc = ZSTD_decompressStream(dctx.get(), &o, &in);
-    if (ZSTD_isError(rc)) return false;
+    ZSTD_outBuffer o{buf.data(), std::min(out_size, buf.size()), 0};
+    std::size_t in_before = in.pos;
+    std::size_t r = ZSTD_decompressStream(dctx, &o, &in);
+    if (ZSTD_isError(r)) return Ref::error;
     out.append(buf.data(), o.pos);
+    // A call that neither reads nor writes (after a frame ended exactly at a full output
+    // buffer) says "expecting a new frame": the state is the previous call's.
+    if (in.pos != in_before || o.pos != 0) rc = r;
     if (in.pos == in.size && o.pos < o.size) break;  // all input used, all output flushed
   }
-  return rc == 0 || out.size() >= kMaxOutput;
+  if (out.size() >= kMaxOutput) return Ref::ok;
+  return rc == 0 && !file.empty() ? Ref::ok : Ref::truncated;
 }
 
 }  // namespace
@@ -85,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ZstdReader reader(source, "fuzz.zst");
     std::string output;
     static constexpr std::array<std::size_t, 4> kReadSizes = {65536, 1, 4093, 131072};
-    std::string buf(131072, '\0');
+    static std::string buf(131072, '\0');
     std::size_t calls = 0;
     bool capped = false;
     try {
@@ -108,9 +118,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     if (reader.raw_bytes() != output.size()) finding("raw_bytes() != bytes returned");
     std::string expected;
-    bool ok = reference_decode(file, expected);
+    Ref ref = reference_decode(file, 1u << 17, expected);
     if (capped) {
-      if (expected.compare(0, output.size(), output) != 0 && expected.size() >= output.size())
+      if (expected.size() >= output.size() && expected.compare(0, output.size(), output) != 0)
         finding("output differs from ZSTD_decompressStream (capped)");
       return 0;
     }
@@ -121,7 +131,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (to_hex(reader.stored_sha256()) != to_hex(Sha256::of(file)))
       finding("stored_sha256() is not the SHA-256 of the file");
-    if (!ok) finding("ZstdReader accepted a file that ZSTD_decompressStream rejects");
+    if (ref == Ref::error) {
+      // libzstd 1.5.x itself accepts or rejects some malformed frames depending on the output
+      // buffer size: a single-segment frame whose declared content size disagrees with an
+      // empty last block is rejected when the whole frame fits the output buffer, accepted
+      // when it is decoded piecewise. ZstdReader uses varying sizes here; accept it when
+      // libzstd accepts the file with 1-byte output buffers and gives the same bytes.
+      ref = reference_decode(file, 1, expected);
+    }
+    if (ref == Ref::truncated) finding("ZstdReader accepted a truncated file");
+    if (ref == Ref::error) finding("ZstdReader accepted a file that ZSTD_decompressStream rejects");
     if (expected != output) finding("output differs from ZSTD_decompressStream");
   } catch (const Error& e) {
     finding(std::string("unexpected omsbackup::Error: ") + e.what());

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -54,6 +55,25 @@ std::string temp_dir(const std::string& tag) {
 
 std::string fresh_path(const std::string& tag) { return temp_dir(tag) + "/archive"; }
 
+std::string exact_select_expr(const std::string& q, const std::string& data_type) {
+  std::string t = data_type;
+  std::transform(t.begin(), t.end(), t.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  // FLOAT shows 6 significant digits: `+ 0e0` gives the exact double of the stored float
+  // (and DOUBLE's own text is already the shortest round-trip form). HEX() of a number
+  // would round it to an integer.
+  if (t == "float" || t == "double" || t == "real") return q + " + 0e0";
+  if (t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "integer" ||
+      t == "bigint" || t == "decimal" || t == "numeric" || t == "year") {
+    return "CAST(" + q + " AS CHAR)";
+  }
+  // The member's bytes and its index: the '' error value (index 0) is not a '' member.
+  if (t == "enum" || t == "set") return "CONCAT(HEX(" + q + "), ':', " + q + " + 0)";
+  // Strings in their own character set, BINARY, BLOB, BIT, temporals as text, spatial
+  // values as SRID + WKB, INET4/INET6/UUID as their binary form.
+  return "HEX(" + q + ")";
+}
+
 DatabaseState capture(Session& s, const std::string& db) {
   DatabaseState st;
   auto cdb = s.query(fmt::format("SHOW CREATE DATABASE {}", quote_identifier(db)));
@@ -71,9 +91,37 @@ DatabaseState capture(Session& s, const std::string& db) {
     t.checksum = s.query("CHECKSUM TABLE " + q).rows.at(0).at(1);
     t.rows = s.query("SELECT * FROM " + q).rows;
     std::sort(t.rows.begin(), t.rows.end());
+    auto cols = s.query(fmt::format(
+        "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} "
+        "AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
+        quote_string(db), quote_string(name)));
+    std::string list;
+    for (const auto& c : cols.rows) {
+      t.exact_columns.push_back(c[0].value_or(""));
+      if (!list.empty()) list += ", ";
+      list += exact_select_expr(quote_identifier(c[0].value_or("")), c[1].value_or(""));
+    }
+    if (!list.empty()) {
+      t.exact_rows = s.query(fmt::format("SELECT {} FROM {}", list, q)).rows;
+      std::sort(t.exact_rows.begin(), t.exact_rows.end());
+    }
     st.tables.emplace(name, std::move(t));
   }
   return st;
+}
+
+static std::string render_row(const std::vector<std::string>& names,
+                              const std::vector<std::optional<std::string>>& row) {
+  std::string out;
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    if (!out.empty()) out += ", ";
+    out += i < names.size() ? names[i] : std::to_string(i);
+    out += "=";
+    std::string v = row[i] ? *row[i] : std::string("NULL");
+    if (v.size() > 80) v = v.substr(0, 80) + "...(" + std::to_string(v.size()) + " chars)";
+    out += v;
+  }
+  return out;
 }
 
 void require_same(const DatabaseState& a, const DatabaseState& b) {
@@ -90,6 +138,14 @@ void require_same(const DatabaseState& a, const DatabaseState& b) {
     REQUIRE(ta.checksum == tb.checksum);
     REQUIRE(ta.rows.size() == tb.rows.size());
     REQUIRE(ta.rows == tb.rows);
+    REQUIRE(ta.exact_columns == tb.exact_columns);
+    REQUIRE(ta.exact_rows.size() == tb.exact_rows.size());
+    for (std::size_t i = 0; i < ta.exact_rows.size(); ++i) {
+      INFO("exact row " << i << " of " << ta.exact_rows.size() << ": expected "
+                        << render_row(ta.exact_columns, ta.exact_rows[i]) << "\n got "
+                        << render_row(tb.exact_columns, tb.exact_rows[i]));
+      REQUIRE(ta.exact_rows[i] == tb.exact_rows[i]);
+    }
   }
 }
 

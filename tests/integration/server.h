@@ -29,12 +29,20 @@ struct TableState {
   std::optional<std::string> checksum;  // CHECKSUM TABLE
   std::optional<std::string> auto_increment;
   std::vector<std::vector<std::optional<std::string>>> rows;  // SELECT *, sorted
+  // Every column, invisible and generated ones too, in a form that display rounding or
+  // a character set conversion cannot blur (exact_select_expr), sorted.
+  std::vector<std::string> exact_columns;
+  std::vector<std::vector<std::optional<std::string>>> exact_rows;
 };
 struct DatabaseState {
   std::string create_sql;
   std::map<std::string, TableState> tables;
 };
 DatabaseState capture(Session& s, const std::string& db);
+// The expression capture() reads a column with for exact_rows: the stored bytes in hex
+// for strings, binaries, temporals and spatial values, the exact double for FLOAT and
+// DOUBLE, the decimal text for integers and DECIMAL, hex plus the index for ENUM/SET.
+std::string exact_select_expr(const std::string& quoted_column, const std::string& data_type);
 // Compares two captures table by table; fails the current test with the first difference.
 void require_same(const DatabaseState& expected, const DatabaseState& actual);
 

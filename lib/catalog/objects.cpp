@@ -1,0 +1,466 @@
+#include "catalog/objects.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "omsbackup/error.h"
+#include "sql/quote.h"
+#include "sql/session.h"
+
+namespace omsbackup {
+
+namespace {
+
+// ---- a small lexer for MySQL statement text ----------------------------------
+// Enough to tell identifiers from strings, comments and keywords; it does not parse.
+
+enum class Tok { word, ident, string, punct };
+
+struct Token {
+  Tok kind;
+  std::string text;  // an identifier without its quotes; a word or punctuation as written
+  std::size_t begin = 0, end = 0;
+};
+
+struct LexMode {
+  bool ansi_quotes = false;
+  bool no_backslash_escapes = false;
+};
+
+LexMode lex_mode(std::string_view sql_mode) {
+  LexMode m;
+  std::string up;
+  for (char c : sql_mode) up.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  auto has = [&](std::string_view flag) {
+    std::size_t pos = 0;
+    while ((pos = up.find(flag, pos)) != std::string::npos) {
+      bool left = pos == 0 || up[pos - 1] == ',';
+      bool right = pos + flag.size() == up.size() || up[pos + flag.size()] == ',';
+      if (left && right) return true;
+      pos += flag.size();
+    }
+    return false;
+  };
+  m.ansi_quotes = has("ANSI_QUOTES") || has("ANSI");
+  m.no_backslash_escapes = has("NO_BACKSLASH_ESCAPES");
+  return m;
+}
+
+bool word_char(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
+}
+
+bool space_char(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return std::isspace(u) || u < 0x20;
+}
+
+std::vector<Token> lex(std::string_view s, LexMode mode) {
+  std::vector<Token> out;
+  const std::size_t n = s.size();
+  auto at = [&](std::size_t i) { return i < n ? s[i] : '\0'; };
+  bool in_versioned_comment = false;
+  std::size_t i = 0;
+  while (i < n) {
+    char c = s[i];
+    if (space_char(c)) {
+      ++i;
+    } else if (c == '#' || (c == '-' && at(i + 1) == '-' && (i + 2 >= n || space_char(s[i + 2])))) {
+      while (i < n && s[i] != '\n') ++i;
+    } else if (c == '/' && at(i + 1) == '*') {
+      if (at(i + 2) == '!' || (at(i + 2) == 'M' && at(i + 3) == '!')) {
+        // /*!50001 ... */ and /*M!100000 ... */: the content is part of the statement.
+        i += at(i + 2) == '!' ? 3 : 4;
+        while (i < n && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+        in_versioned_comment = true;
+      } else {
+        std::size_t close = s.find("*/", i + 2);
+        i = close == std::string_view::npos ? n : close + 2;
+      }
+    } else if (c == '*' && at(i + 1) == '/' && in_versioned_comment) {
+      in_versioned_comment = false;
+      i += 2;
+    } else if (c == '`' || (c == '"' && mode.ansi_quotes)) {
+      Token t{Tok::ident, {}, i, n};
+      std::size_t j = i + 1;
+      while (j < n) {
+        if (s[j] == c) {
+          if (at(j + 1) == c) {
+            t.text.push_back(c);
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        t.text.push_back(s[j++]);
+      }
+      t.end = j < n ? j + 1 : n;
+      i = t.end;
+      out.push_back(std::move(t));
+    } else if (c == '\'' || c == '"') {
+      std::size_t j = i + 1;
+      while (j < n) {
+        if (s[j] == '\\' && !mode.no_backslash_escapes) {
+          j += 2;
+        } else if (s[j] == c) {
+          if (at(j + 1) == c) {
+            j += 2;
+            continue;
+          }
+          break;
+        } else {
+          ++j;
+        }
+      }
+      std::size_t end = j < n ? j + 1 : n;
+      out.push_back(Token{Tok::string, {}, i, end});
+      i = end;
+    } else if (word_char(c)) {
+      std::size_t j = i;
+      while (j < n && word_char(s[j])) ++j;
+      out.push_back(Token{Tok::word, std::string(s.substr(i, j - i)), i, j});
+      i = j;
+    } else {
+      out.push_back(Token{Tok::punct, std::string(1, c), i, i + 1});
+      ++i;
+    }
+  }
+  return out;
+}
+
+bool is_word(const Token& t, std::string_view w) {
+  if (t.kind != Tok::word || t.text.size() != w.size()) return false;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(t.text[i])) != w[i]) return false;
+  }
+  return true;
+}
+
+bool is_punct(const Token& t, char c) { return t.kind == Tok::punct && t.text[0] == c; }
+
+// Index of the first token of a view's SELECT: after "CREATE ... VIEW name AS", or 0
+// when the text is the bare definition.
+std::size_t view_body_start(const std::vector<Token>& toks) {
+  if (toks.empty() || !is_word(toks[0], "CREATE")) return 0;
+  for (std::size_t i = 1; i < toks.size(); ++i) {
+    if (!is_word(toks[i], "VIEW")) continue;
+    std::size_t j = i + 1;
+    // The view's name: name or db.name.
+    while (j < toks.size() && (toks[j].kind == Tok::ident || toks[j].kind == Tok::word) &&
+           !is_word(toks[j], "AS")) {
+      ++j;
+      if (j < toks.size() && is_punct(toks[j], '.')) ++j;
+      else break;
+    }
+    // A column list may follow: VIEW v (a, b) AS ...
+    if (j < toks.size() && is_punct(toks[j], '(')) {
+      int depth = 0;
+      for (; j < toks.size(); ++j) {
+        if (is_punct(toks[j], '(')) ++depth;
+        if (is_punct(toks[j], ')') && --depth == 0) {
+          ++j;
+          break;
+        }
+      }
+    }
+    if (j < toks.size() && is_word(toks[j], "AS")) return j + 1;
+    return i + 1;
+  }
+  return 0;
+}
+
+std::string text(const std::optional<std::string>& v) { return v.value_or(""); }
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// One row of a SHOW CREATE statement, with at least `columns` columns.
+std::vector<std::optional<std::string>> show_create(Session& s, const std::string& what,
+                                                    const std::string& db,
+                                                    const std::string& name,
+                                                    std::size_t columns) {
+  std::string object = fmt::format("{}.{}", db, name);
+  std::string kind = what;
+  for (char& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  ResultSet r = s.query(fmt::format("SHOW CREATE {} {}", what, quote_qualified(db, name)),
+                        fmt::format("reading the definition of {} {}", kind, object));
+  if (r.rows.empty() || r.rows[0].size() < columns) {
+    throw Error(Errc::server, object, fmt::format("SHOW CREATE {} returned nothing", what));
+  }
+  return r.rows[0];
+}
+
+std::string need_definition(const std::optional<std::string>& v, const std::string& what,
+                            const std::string& db, const std::string& name) {
+  if (!v || v->empty()) {
+    throw Error(Errc::server, fmt::format("{}.{}", db, name),
+                fmt::format("SHOW CREATE {} returned no definition (the user lacks the privilege "
+                            "to see it: it needs to be the definer, or have SHOW_ROUTINE / "
+                            "SELECT on mysql.proc, or TRIGGER / EVENT on the database)",
+                            what));
+  }
+  return *v;
+}
+
+std::vector<ViewDef> read_views(Session& s, const std::string& db) {
+  ResultSet list = s.query(
+      fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} "
+                  "AND TABLE_TYPE = 'VIEW'",
+                  quote_string(db)),
+      fmt::format("listing the views of {}", db));
+  std::vector<ViewDef> views;
+  for (const auto& row : list.rows) {
+    ViewDef v;
+    v.name = text(row[0]);
+    // View, Create View, character_set_client, collation_connection
+    auto r = show_create(s, "VIEW", db, v.name, 4);
+    v.create_sql = need_definition(r[1], "VIEW", db, v.name);
+    v.character_set_client = text(r[2]);
+    v.collation_connection = text(r[3]);
+    views.push_back(std::move(v));
+  }
+  return order_views(db, std::move(views));
+}
+
+std::vector<RoutineDef> read_routines(Session& s, const std::string& db) {
+  ResultSet list = s.query(
+      fmt::format("SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES "
+                  "WHERE ROUTINE_SCHEMA = {} AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION')",
+                  quote_string(db)),
+      fmt::format("listing the stored routines of {}", db));
+  std::vector<RoutineDef> routines;
+  for (const auto& row : list.rows) {
+    RoutineDef r;
+    r.type = upper(text(row[0]));
+    r.name = text(row[1]);
+    // Procedure|Function, sql_mode, Create ..., character_set_client,
+    // collation_connection, Database Collation
+    auto c = show_create(s, r.type, db, r.name, 6);
+    r.sql_mode = text(c[1]);
+    r.create_sql = need_definition(c[2], r.type, db, r.name);
+    r.character_set_client = text(c[3]);
+    r.collation_connection = text(c[4]);
+    r.database_collation = text(c[5]);
+    routines.push_back(std::move(r));
+  }
+  std::sort(routines.begin(), routines.end(), [](const RoutineDef& a, const RoutineDef& b) {
+    return std::tie(a.type, a.name) < std::tie(b.type, b.name);
+  });
+  return routines;
+}
+
+std::vector<TriggerDef> read_triggers(Session& s, const std::string& db) {
+  ResultSet list = s.query(
+      fmt::format("SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, "
+                  "ACTION_ORDER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {}",
+                  quote_string(db)),
+      fmt::format("listing the triggers of {}", db));
+  struct Listed {
+    std::string table, timing, event;
+    std::uint64_t order = 0;
+    std::string name;
+  };
+  std::vector<Listed> listed;
+  for (const auto& row : list.rows) {
+    Listed l{text(row[1]), upper(text(row[2])), upper(text(row[3])), 0, text(row[0])};
+    std::string order = text(row[4]);
+    for (char c : order) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) break;
+      l.order = l.order * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    listed.push_back(std::move(l));
+  }
+  std::sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) {
+    return std::tie(a.table, a.timing, a.event, a.order, a.name) <
+           std::tie(b.table, b.timing, b.event, b.order, b.name);
+  });
+  std::vector<TriggerDef> triggers;
+  for (const Listed& l : listed) {
+    TriggerDef t;
+    t.name = l.name;
+    t.table = l.table;
+    // Trigger, sql_mode, SQL Original Statement, character_set_client,
+    // collation_connection, Database Collation[, Created]
+    auto c = show_create(s, "TRIGGER", db, t.name, 6);
+    t.sql_mode = text(c[1]);
+    t.create_sql = need_definition(c[2], "TRIGGER", db, t.name);
+    t.character_set_client = text(c[3]);
+    t.collation_connection = text(c[4]);
+    t.database_collation = text(c[5]);
+    triggers.push_back(std::move(t));
+  }
+  return triggers;
+}
+
+std::vector<EventDef> read_events(Session& s, const std::string& db) {
+  ResultSet list = s.query(
+      fmt::format("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}",
+                  quote_string(db)),
+      fmt::format("listing the events of {}", db));
+  std::vector<EventDef> events;
+  for (const auto& row : list.rows) {
+    EventDef e;
+    e.name = text(row[0]);
+    // Event, sql_mode, time_zone, Create Event, character_set_client,
+    // collation_connection, Database Collation
+    auto c = show_create(s, "EVENT", db, e.name, 7);
+    e.sql_mode = text(c[1]);
+    e.time_zone = text(c[2]);
+    e.create_sql = need_definition(c[3], "EVENT", db, e.name);
+    e.character_set_client = text(c[4]);
+    e.collation_connection = text(c[5]);
+    e.database_collation = text(c[6]);
+    events.push_back(std::move(e));
+  }
+  std::sort(events.begin(), events.end(),
+            [](const EventDef& a, const EventDef& b) { return a.name < b.name; });
+  return events;
+}
+
+}  // namespace
+
+std::vector<std::string> view_references(std::string_view definition, const std::string& db,
+                                         const std::vector<std::string>& view_names,
+                                         const std::string& self) {
+  // SHOW CREATE VIEW writes identifiers with backticks whatever the view's sql_mode.
+  std::vector<Token> toks = lex(definition, LexMode{});
+  std::set<std::string> names(view_names.begin(), view_names.end());
+  std::set<std::string> found;
+  auto add = [&](const std::string& n) {
+    if (n != self && names.count(n) != 0) found.insert(n);
+  };
+  std::size_t i = view_body_start(toks);
+  while (i < toks.size()) {
+    if (toks[i].kind != Tok::ident) {
+      ++i;
+      continue;
+    }
+    std::size_t first = i;
+    std::vector<std::string> chain{toks[i].text};
+    while (i + 2 < toks.size() && is_punct(toks[i + 1], '.') && toks[i + 2].kind == Tok::ident) {
+      chain.push_back(toks[i + 2].text);
+      i += 2;
+    }
+    std::size_t last = i++;
+    const Token* prev = first > 0 ? &toks[first - 1] : nullptr;
+    const Token* next = last + 1 < toks.size() ? &toks[last + 1] : nullptr;
+    if (prev && (is_punct(*prev, '@') || is_punct(*prev, '.') || is_word(*prev, "AS"))) continue;
+    if (next && (is_punct(*next, '@') || is_punct(*next, '('))) continue;
+    switch (chain.size()) {
+      case 1:  // `v`
+        add(chain[0]);
+        break;
+      case 2:  // `db`.`v` or `v`.`column`
+        if (chain[0] == db) add(chain[1]);
+        add(chain[0]);
+        break;
+      case 3:  // `db`.`v`.`column`
+        if (chain[0] == db) add(chain[1]);
+        break;
+      default:
+        break;
+    }
+  }
+  return {found.begin(), found.end()};
+}
+
+std::vector<ViewDef> order_views(const std::string& db, std::vector<ViewDef> views) {
+  std::sort(views.begin(), views.end(),
+            [](const ViewDef& a, const ViewDef& b) { return a.name < b.name; });
+  const std::size_t n = views.size();
+  std::vector<std::string> names;
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < n; ++i) {
+    names.push_back(views[i].name);
+    index.emplace(views[i].name, i);
+  }
+  std::vector<std::vector<std::size_t>> uses(n), used_by(n);
+  std::vector<std::size_t> pending(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (const std::string& r : view_references(views[i].create_sql, db, names, views[i].name)) {
+      std::size_t j = index.at(r);
+      uses[i].push_back(j);
+      used_by[j].push_back(i);
+      ++pending[i];
+    }
+  }
+  // Kahn's algorithm, always taking the ready view with the smallest name.
+  std::set<std::size_t> ready;
+  for (std::size_t i = 0; i < n; ++i)
+    if (pending[i] == 0) ready.insert(i);
+  std::vector<std::size_t> order;
+  while (!ready.empty()) {
+    std::size_t i = *ready.begin();
+    ready.erase(ready.begin());
+    order.push_back(i);
+    for (std::size_t k : used_by[i])
+      if (--pending[k] == 0) ready.insert(k);
+  }
+  if (order.size() < n) {
+    // Every view left uses a view that is also left: walking those uses must loop.
+    std::size_t start = 0;
+    while (pending[start] == 0) ++start;
+    std::vector<std::size_t> path;
+    std::vector<int> seen_at(n, -1);
+    std::size_t v = start;
+    while (seen_at[v] < 0) {
+      seen_at[v] = static_cast<int>(path.size());
+      path.push_back(v);
+      std::size_t next = n;
+      for (std::size_t u : uses[v])
+        if (pending[u] != 0 && (next == n || u < next)) next = u;
+      v = next;
+    }
+    std::vector<std::string> cycle;
+    for (std::size_t k = static_cast<std::size_t>(seen_at[v]); k < path.size(); ++k)
+      cycle.push_back(fmt::format("{}.{}", db, views[path[k]].name));
+    cycle.push_back(cycle.front());
+    std::vector<std::string> stuck;
+    for (std::size_t i = 0; i < n; ++i)
+      if (pending[i] != 0) stuck.push_back(fmt::format("{}.{}", db, views[i].name));
+    throw Error(Errc::unsupported, cycle.front(),
+                fmt::format("views reference each other in a cycle ({}); cannot order the views "
+                            "{} for restore",
+                            fmt::join(cycle, " -> "), fmt::join(stuck, ", ")));
+  }
+  std::vector<ViewDef> out;
+  out.reserve(n);
+  for (std::size_t i : order) out.push_back(std::move(views[i]));
+  return out;
+}
+
+std::optional<std::pair<std::size_t, std::size_t>> trigger_order_clause(
+    std::string_view create_sql, std::string_view sql_mode) {
+  std::vector<Token> toks = lex(create_sql, lex_mode(sql_mode));
+  for (std::size_t i = 0; i + 2 < toks.size(); ++i) {
+    if (!is_word(toks[i], "FOR") || !is_word(toks[i + 1], "EACH") || !is_word(toks[i + 2], "ROW"))
+      continue;
+    std::size_t k = i + 3;
+    if (k + 1 < toks.size() && (is_word(toks[k], "FOLLOWS") || is_word(toks[k], "PRECEDES")) &&
+        (toks[k + 1].kind == Tok::ident || toks[k + 1].kind == Tok::word)) {
+      return std::make_pair(toks[k].begin, toks[k + 1].end);
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+DatabaseObjects read_objects(Session& s, const std::string& db, const CatalogOptions& options) {
+  DatabaseObjects o;
+  o.views = read_views(s, db);
+  if (options.routines) o.routines = read_routines(s, db);
+  if (options.triggers) o.triggers = read_triggers(s, db);
+  if (options.events) o.events = read_events(s, db);
+  return o;
+}
+
+}  // namespace omsbackup

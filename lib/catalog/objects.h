@@ -1,0 +1,89 @@
+// A database's objects besides tables: views, stored procedures and functions,
+// triggers and events, each with what the server needs to recreate it exactly.
+// The strings are the server's bytes as read with character_set_results = binary.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace omsbackup {
+
+class Session;
+
+struct ViewDef {
+  std::string name;
+  // SHOW CREATE VIEW (keeps DEFINER, SQL SECURITY, ALGORITHM, CHECK OPTION), read with
+  // no default database: the names in it are qualified with the database.
+  std::string create_sql;
+  std::string character_set_client, collation_connection;
+};
+
+struct RoutineDef {
+  std::string type;  // PROCEDURE or FUNCTION
+  std::string name;
+  std::string create_sql;  // SHOW CREATE PROCEDURE / FUNCTION: the statement as written
+  std::string sql_mode;    // the sql_mode at creation
+  std::string character_set_client, collation_connection, database_collation;
+};
+
+struct TriggerDef {
+  std::string name;
+  std::string table;  // the table it belongs to (same database)
+  std::string create_sql;  // SHOW CREATE TRIGGER's "SQL Original Statement"
+  std::string sql_mode;
+  std::string character_set_client, collation_connection, database_collation;
+};
+
+struct EventDef {
+  std::string name;
+  std::string create_sql;  // SHOW CREATE EVENT
+  std::string sql_mode;
+  std::string time_zone;   // the time zone its schedule is written in
+  std::string character_set_client, collation_connection, database_collation;
+};
+
+struct DatabaseObjects {
+  std::vector<ViewDef> views;        // dependency order: a view after every view it uses
+  std::vector<RoutineDef> routines;  // by type, then name
+  // By table, timing and event, each group in firing order (ACTION_ORDER): creating
+  // them in this order, each appended last, reproduces the order.
+  std::vector<TriggerDef> triggers;
+  std::vector<EventDef> events;      // by name
+};
+
+// Which kinds of object to read besides tables and views (views are always read).
+struct CatalogOptions {
+  bool triggers = true, routines = true, events = true;
+};
+
+// Reads the objects of database `db`. Throws Error naming the object (db.name) when its
+// definition cannot be read, and when views reference each other in a cycle.
+DatabaseObjects read_objects(Session& session, const std::string& db,
+                             const CatalogOptions& options = {});
+
+// The views among `view_names` (views of database `db`) that a view definition uses:
+// `definition` is SHOW CREATE VIEW's statement or the bare SELECT (VIEW_DEFINITION).
+// Backticked names are matched whole, plain (`v`) or qualified with `db` (`db`.`v`,
+// `db`.`v`.`col`); names qualified with another database, column aliases (AS `x`),
+// function names (`f`(...)) and user@host are not references. `self` is never
+// returned. The result is sorted and without duplicates.
+std::vector<std::string> view_references(std::string_view definition, const std::string& db,
+                                         const std::vector<std::string>& view_names,
+                                         const std::string& self = {});
+
+// Orders the views of `db` so that each comes after every view it uses; views that do
+// not depend on each other keep name order. Throws Error(unsupported) naming the views
+// when they reference each other in a cycle.
+std::vector<ViewDef> order_views(const std::string& db, std::vector<ViewDef> views);
+
+// Where a CREATE TRIGGER statement's FOLLOWS/PRECEDES clause is: [begin, end) of the
+// clause with the trigger name it names; nullopt when it has none. `sql_mode` tells how
+// to read quotes (ANSI_QUOTES, NO_BACKSLASH_ESCAPES).
+std::optional<std::pair<std::size_t, std::size_t>> trigger_order_clause(
+    std::string_view create_sql, std::string_view sql_mode = {});
+
+}  // namespace omsbackup

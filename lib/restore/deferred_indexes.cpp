@@ -1,0 +1,351 @@
+#include "restore/deferred_indexes.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <set>
+#include <string_view>
+#include <vector>
+
+namespace omsbackup {
+
+namespace {
+
+// ---- a small lexer for SHOW CREATE TABLE text ------------------------------------------
+
+enum class TokKind { word, ident, string, comment, punct };
+
+struct Tok {
+  TokKind kind;
+  std::string_view text;  // a view into the lexed text, quotes and comment marks included
+};
+
+bool is_word_byte(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+         u == '_' || u == '$' || u >= 0x80;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+// One past the closing quote of the quoted token starting at s[i]; npos if unterminated.
+// A doubled quote stands for itself; in strings (not `identifiers`) a backslash escapes
+// the next byte.
+std::size_t skip_quoted(std::string_view s, std::size_t i) {
+  const char q = s[i];
+  for (std::size_t j = i + 1; j < s.size(); ++j) {
+    if (s[j] == '\\' && q != '`') {
+      ++j;
+    } else if (s[j] == q) {
+      if (j + 1 < s.size() && s[j + 1] == q) {
+        ++j;
+      } else {
+        return j + 1;
+      }
+    }
+  }
+  return std::string_view::npos;
+}
+
+// False when the text does not lex (an unterminated quote or comment).
+bool lex(std::string_view s, std::vector<Tok>& out) {
+  out.clear();
+  std::size_t i = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    if (is_space(c)) {
+      ++i;
+    } else if (c == '\'' || c == '"' || c == '`') {
+      std::size_t end = skip_quoted(s, i);
+      if (end == std::string_view::npos) return false;
+      out.push_back({c == '`' ? TokKind::ident : TokKind::string, s.substr(i, end - i)});
+      i = end;
+    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+      std::size_t end = s.find("*/", i + 2);
+      if (end == std::string_view::npos) return false;
+      out.push_back({TokKind::comment, s.substr(i, end + 2 - i)});
+      i = end + 2;
+    } else if (c == '#' || (c == '-' && i + 1 < s.size() && s[i + 1] == '-')) {
+      return false;  // line comments never appear in SHOW CREATE TABLE output
+    } else if (is_word_byte(c)) {
+      std::size_t j = i;
+      while (j < s.size() && is_word_byte(s[j])) ++j;
+      out.push_back({TokKind::word, s.substr(i, j - i)});
+      i = j;
+    } else {
+      out.push_back({TokKind::punct, s.substr(i, 1)});
+      ++i;
+    }
+  }
+  return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 'a' + 'A');
+    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 'a' + 'A');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool is_word(const std::vector<Tok>& t, std::size_t i, std::string_view w) {
+  return i < t.size() && t[i].kind == TokKind::word && iequals(t[i].text, w);
+}
+bool is_punct(const std::vector<Tok>& t, std::size_t i, char c) {
+  return i < t.size() && t[i].kind == TokKind::punct && t[i].text[0] == c;
+}
+bool is_kind(const std::vector<Tok>& t, std::size_t i, TokKind k) {
+  return i < t.size() && t[i].kind == k;
+}
+bool is_number(const std::vector<Tok>& t, std::size_t i) {
+  return is_kind(t, i, TokKind::word) &&
+         std::all_of(t[i].text.begin(), t[i].text.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// `a``b` -> a`b
+std::string unquote_ident(std::string_view q) {
+  std::string out;
+  for (std::size_t i = 1; i + 1 < q.size(); ++i) {
+    out.push_back(q[i]);
+    if (q[i] == '`') ++i;
+  }
+  return out;
+}
+
+// ---- definitions -------------------------------------------------------------------
+
+enum class DefKind { column, primary, unique_key, key, fulltext, spatial, check, foreign, other };
+
+struct KeyShape {
+  bool understood = false;   // name, plain column parts and known options only
+  bool using_hash = false;   // USING HASH / RTREE: not deferred
+  std::vector<std::string> columns;
+};
+
+// Parses `name (parts) options` of a KEY / UNIQUE KEY definition from token `i`.
+KeyShape parse_key(const std::vector<Tok>& t, std::size_t i) {
+  KeyShape k;
+  if (!is_kind(t, i, TokKind::ident)) return k;
+  ++i;
+  if (!is_punct(t, i, '(')) return k;
+  ++i;
+  for (;;) {
+    // A part: `col`, `col`(n), optionally ASC or DESC. Anything else (MySQL's functional
+    // key parts) is not deferred.
+    if (!is_kind(t, i, TokKind::ident)) return k;
+    k.columns.push_back(unquote_ident(t[i].text));
+    ++i;
+    if (is_punct(t, i, '(')) {
+      if (!is_number(t, i + 1) || !is_punct(t, i + 2, ')')) return k;
+      i += 3;
+    }
+    if (is_word(t, i, "ASC") || is_word(t, i, "DESC")) ++i;
+    if (is_punct(t, i, ',')) {
+      ++i;
+      continue;
+    }
+    if (is_punct(t, i, ')')) {
+      ++i;
+      break;
+    }
+    return k;
+  }
+  while (i < t.size()) {
+    if (is_word(t, i, "USING") && (is_word(t, i + 1, "BTREE") || is_word(t, i + 1, "HASH") ||
+                                   is_word(t, i + 1, "RTREE"))) {
+      if (!is_word(t, i + 1, "BTREE")) k.using_hash = true;
+      i += 2;
+    } else if (is_word(t, i, "KEY_BLOCK_SIZE") && is_punct(t, i + 1, '=') && is_number(t, i + 2)) {
+      i += 3;
+    } else if (is_word(t, i, "COMMENT") && is_kind(t, i + 1, TokKind::string)) {
+      i += 2;
+    } else if (is_word(t, i, "IGNORED")) {  // MariaDB's ignored indexes
+      ++i;
+    } else if (is_kind(t, i, TokKind::comment) && t[i].text == "/*!80000 INVISIBLE */") {
+      ++i;
+    } else {
+      return k;
+    }
+  }
+  k.understood = true;
+  return k;
+}
+
+struct Definition {
+  std::string_view text;
+  DefKind kind = DefKind::other;
+  KeyShape key;            // for unique_key and key
+  bool auto_increment = false;  // for column
+  std::string column;      // for column
+};
+
+Definition classify(std::string_view text) {
+  Definition d;
+  d.text = text;
+  std::vector<Tok> t;
+  if (!lex(text, t) || t.empty()) return d;
+  if (t[0].kind == TokKind::ident) {
+    d.kind = DefKind::column;
+    d.column = unquote_ident(t[0].text);
+    for (std::size_t i = 1; i < t.size(); ++i)
+      if (is_word(t, i, "AUTO_INCREMENT")) d.auto_increment = true;
+  } else if (is_word(t, 0, "PRIMARY") && is_word(t, 1, "KEY")) {
+    d.kind = DefKind::primary;
+  } else if (is_word(t, 0, "UNIQUE") && is_word(t, 1, "KEY")) {
+    d.kind = DefKind::unique_key;
+    d.key = parse_key(t, 2);
+  } else if (is_word(t, 0, "KEY")) {
+    d.kind = DefKind::key;
+    d.key = parse_key(t, 1);
+  } else if (is_word(t, 0, "FULLTEXT") && is_word(t, 1, "KEY")) {
+    d.kind = DefKind::fulltext;
+  } else if (is_word(t, 0, "SPATIAL") && is_word(t, 1, "KEY")) {
+    d.kind = DefKind::spatial;
+  } else if (is_word(t, 0, "FOREIGN") ||
+             (is_word(t, 0, "CONSTRAINT") && is_kind(t, 1, TokKind::ident) &&
+              is_word(t, 2, "FOREIGN"))) {
+    d.kind = DefKind::foreign;
+  } else if (is_word(t, 0, "CHECK") || (is_word(t, 0, "CONSTRAINT") &&
+                                        is_kind(t, 1, TokKind::ident) && is_word(t, 2, "CHECK"))) {
+    d.kind = DefKind::check;
+  }
+  return d;
+}
+
+// Where a definition may stand: columns, then keys, then constraints.
+int section_of(DefKind k) {
+  switch (k) {
+    case DefKind::column: return 0;
+    case DefKind::primary:
+    case DefKind::unique_key:
+    case DefKind::key:
+    case DefKind::fulltext:
+    case DefKind::spatial: return 1;
+    default: return 2;
+  }
+}
+
+bool contains_word_ci(std::string_view s, std::string_view w) {
+  for (std::size_t i = 0; i + w.size() <= s.size(); ++i)
+    if (iequals(s.substr(i, w.size()), w)) return true;
+  return false;
+}
+
+constexpr std::string_view kIndent = "\n  ";
+
+}  // namespace
+
+SplitDdl split_secondary_indexes(const std::string& create_sql,
+                                 const std::string& qualified_table) {
+  const SplitDdl unchanged{create_sql, ""};
+  const std::string_view s = create_sql;
+
+  // CREATE TABLE `name` ( definitions ) tail
+  std::vector<Tok> t;
+  if (s.substr(0, 13) != "CREATE TABLE " || !lex(s, t)) return unchanged;
+  if (!is_word(t, 0, "CREATE") || !is_word(t, 1, "TABLE") || !is_kind(t, 2, TokKind::ident) ||
+      !is_punct(t, 3, '(')) {
+    return unchanged;
+  }
+  const std::size_t open = static_cast<std::size_t>(t[3].text.data() - s.data());
+  std::vector<std::size_t> commas;
+  std::size_t close = std::string_view::npos;
+  int depth = 0;
+  for (std::size_t i = 4; i < t.size() && close == std::string_view::npos; ++i) {
+    if (is_punct(t, i, '(')) {
+      ++depth;
+    } else if (is_punct(t, i, ')')) {
+      if (depth == 0) close = static_cast<std::size_t>(t[i].text.data() - s.data());
+      --depth;
+    } else if (depth == 0 && is_punct(t, i, ',')) {
+      commas.push_back(static_cast<std::size_t>(t[i].text.data() - s.data()));
+    }
+  }
+  if (close == std::string_view::npos) return unchanged;
+
+  // Every definition is on its own line, indented by two spaces; ")" on a line of its own.
+  std::vector<Definition> defs;
+  std::size_t begin = open + 1;
+  commas.push_back(close);
+  for (std::size_t end : commas) {
+    std::string_view piece = s.substr(begin, end - begin);
+    if (piece.substr(0, kIndent.size()) != kIndent) return unchanged;
+    piece.remove_prefix(kIndent.size());
+    if (end == close) {
+      if (piece.empty() || piece.back() != '\n') return unchanged;
+      piece.remove_suffix(1);
+    }
+    if (piece.empty() || is_space(piece.front()) || is_space(piece.back())) return unchanged;
+    defs.push_back(classify(piece));
+    begin = end + 1;
+  }
+  const std::string_view head = s.substr(0, open + 1);
+  const std::string_view tail = s.substr(close);
+
+  auto assemble = [&](const std::vector<std::string_view>& parts) {
+    std::string out(head);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      out += i == 0 ? "\n  " : ",\n  ";
+      out += parts[i];
+    }
+    out += '\n';
+    out += tail;
+    return out;
+  };
+  {
+    std::vector<std::string_view> all;
+    for (const Definition& d : defs) all.push_back(d.text);
+    if (assemble(all) != create_sql) return unchanged;  // not the layout we understand
+  }
+
+  bool has_primary = false;
+  int section = 0;
+  std::set<std::string> auto_columns;
+  for (const Definition& d : defs) {
+    if (d.kind == DefKind::other || d.kind == DefKind::foreign) return unchanged;
+    if (section_of(d.kind) < section) return unchanged;
+    section = section_of(d.kind);
+    if (d.kind == DefKind::primary) has_primary = true;
+    if (d.kind == DefKind::column && d.auto_increment) auto_columns.insert(d.column);
+  }
+  // `PARTITION BY KEY ()` uses the primary or a unique key; with MySQL it is in a comment.
+  const bool partitioned = contains_word_ci(tail, "PARTITION");
+
+  auto deferrable = [&](const Definition& d) {
+    if (d.kind != DefKind::key && d.kind != DefKind::unique_key) return false;
+    if (!d.key.understood || d.key.using_hash) return false;
+    // Without a primary key InnoDB clusters on the first NOT NULL unique key.
+    if (d.kind == DefKind::unique_key && (!has_primary || partitioned)) return false;
+    for (const std::string& c : d.key.columns)
+      if (auto_columns.count(c) != 0) return false;
+    return true;
+  };
+  // The server keeps keys sorted: unique before plain keys, FULLTEXT last, otherwise in
+  // the order they were added. Keys added back come after the kept keys of their class, so
+  // only keys after the last kept non-FULLTEXT key are deferred.
+  std::size_t first = 0;
+  for (std::size_t i = 0; i < defs.size(); ++i) {
+    if (section_of(defs[i].kind) == 1 && defs[i].kind != DefKind::fulltext &&
+        !deferrable(defs[i])) {
+      first = i + 1;
+    }
+  }
+
+  std::vector<std::string_view> kept;
+  std::string alter;
+  for (std::size_t i = 0; i < defs.size(); ++i) {
+    if (i >= first && deferrable(defs[i])) {
+      alter += alter.empty() ? "ALTER TABLE " + qualified_table + " ADD " : ", ADD ";
+      alter += defs[i].text;
+    } else {
+      kept.push_back(defs[i].text);
+    }
+  }
+  if (alter.empty()) return unchanged;
+  return SplitDdl{assemble(kept), alter};
+}
+
+}  // namespace omsbackup
