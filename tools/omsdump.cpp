@@ -42,6 +42,7 @@ nlohmann::ordered_json to_json(const DumpReport& r, bool dry_run) {
   for (const auto& tr : r.tables) {
     nlohmann::ordered_json jt = {{"database", tr.database}, {"table", tr.table},
                                  {"chunk_key", tr.chunk_key}, {"chunks", tr.chunks},
+                                 {"pruned", tr.pruned}, {"pruned_deleted", tr.pruned_deleted},
                                  {"rows", tr.rows}, {"raw_bytes", tr.raw_bytes},
                                  {"stored_bytes", tr.stored_bytes},
                                  {"estimated_rows", tr.estimated_rows},
@@ -75,6 +76,15 @@ void print_summary(const DumpReport& r) {
   }
   std::cerr << fmt::format("omsdump: wrote {} ({} consistency, {} threads)\n", r.archive,
                            r.consistency, r.threads);
+  for (const auto& tr : r.tables) {
+    if (tr.pruned_deleted != 0)
+      std::cerr << fmt::format("  pruned {}.{}: {} older rows deleted on the source\n", tr.database,
+                               tr.table, tr.pruned_deleted);
+    if (tr.pruned)
+      std::cerr << fmt::format("  pruned {}.{}: only its newest {} row(s) archived; its "
+                               "AUTO_INCREMENT counter is kept\n",
+                               tr.database, tr.table, tr.rows);
+  }
   for (const auto& [db, v] : per_db)
     std::cerr << fmt::format("  {:<30} {:>12} rows {:>12}\n", db, v.first, t::human_bytes(v.second));
   std::cerr << fmt::format("  total: {} tables, {} rows, {} read, {} stored, {:.1f}s\n",
@@ -113,6 +123,23 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"auto", "lock", "snapshot", "none"}))
         ->capture_default_str();
     app.add_flag("--skip-triggers", skip_triggers, "Do not dump triggers (the old --triggers=false)");
+    std::string prune_mode = "filter";
+    std::vector<std::string> prune_tables;
+    app.add_option("--prune-heartbeat", prune_mode,
+                   "filter: keep only the newest heartbeat rows in the archive (source untouched); "
+                   "delete: delete the older rows on the source in small batches first; none")
+        ->check(CLI::IsMember({"filter", "delete", "none"}))
+        ->capture_default_str();
+    app.add_option("--prune-table", prune_tables,
+                   "db.table glob patterns of the tables to prune (default: *.heatbeat_sequence)");
+    app.add_option("--prune-keep", o.prune.keep_rows, "Newest rows kept per pruned table")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_option("--prune-batch", o.prune.batch_rows, "Rows per DELETE transaction (delete mode)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app.add_flag("--allow-empty", o.allow_empty,
+                 "Complete the archive even if a requested database has no tables");
     app.add_flag("--dry-run", o.dry_run, "Print the plan (tables, chunks, estimates); write nothing");
     app.add_flag("--json", json, "Print a machine-readable report on stdout");
     app.add_flag("-q,--quiet", quiet, "No progress display");
@@ -124,6 +151,10 @@ int main(int argc, char** argv) {
     if (o.output.empty() && !o.dry_run)
       throw Error(Errc::invalid_argument, "--output", "name the archive directory to create");
     o.triggers = !skip_triggers;
+    o.prune.mode = prune_mode == "delete" ? PruneMode::remove
+                   : prune_mode == "none" ? PruneMode::none
+                                          : PruneMode::filter;
+    if (!prune_tables.empty()) o.prune.tables = prune_tables;
     o.consistency = consistency == "lock"       ? Consistency::lock
                     : consistency == "snapshot" ? Consistency::snapshot
                     : consistency == "none"     ? Consistency::none

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "omsbackup/connection.h"
+#include "omsbackup/prune.h"
 
 namespace omsbackup {
 
@@ -40,6 +41,12 @@ struct DumpOptions {
   int compress_level = 3;              // zstd level, 1..19
   Consistency consistency = Consistency::automatic;
   bool triggers = true;                // false: --skip-triggers (the old --triggers=false)
+  // Heartbeat pruning. filter: matching tables contribute only their newest rows (read in
+  // the dump's snapshot; the source is untouched); remove: the older rows are deleted on
+  // the source in small batches before the dump. The DDL keeps the AUTO_INCREMENT counter.
+  PruneOptions prune;
+  // Refuse to complete an archive in which a requested database has no tables.
+  bool allow_empty = false;
   bool dry_run = false;                // plan only: nothing is written
   std::function<void(const DumpProgress&)> on_progress;  // optional
   const std::atomic<bool>* cancel = nullptr;              // optional: set to stop the dump
@@ -54,6 +61,8 @@ struct ChunkReport {
 struct TableReport {
   std::string database, table;
   std::vector<std::string> chunk_key;  // empty: no usable key, one scan cut by size
+  bool pruned = false;                 // only the newest rows were kept (--prune-heartbeat)
+  std::uint64_t pruned_deleted = 0;    // rows deleted on the source (prune mode remove)
   std::uint64_t rows = 0, chunks = 0, raw_bytes = 0, stored_bytes = 0;
   std::uint64_t estimated_rows = 0, estimated_bytes = 0;
   std::vector<ChunkReport> chunk_list;

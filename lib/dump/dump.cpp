@@ -22,7 +22,9 @@
 #include "dump/table_reader.h"
 #include "omsbackup/error.h"
 #include "omsbackup/omsbackup.h"
+#include "oms/prune.h"
 #include "plan/planner.h"
+#include "sql/quote.h"
 #include "sql/session.h"
 #include "util/clock.h"
 #include "util/parallel.h"
@@ -94,6 +96,8 @@ struct Task {
 struct TableWork {
   TableEntry entry;
   TablePlan plan;
+  bool pruned = false;
+  std::uint64_t deleted = 0;  // rows pruned on the source before the dump
   std::vector<std::vector<ChunkInfo>> results;  // per planned chunk: its files
   std::size_t pending = 0;
 };
@@ -153,8 +157,10 @@ class DumpRun {
     }
   }
 
-  std::vector<ChunkInfo> read_task(Session& s, const Task& t, TableWork& tw,
+  std::vector<ChunkInfo> read_task(Session& s, const Task& task, TableWork& tw,
                                    const std::string& db, const std::string& label) {
+    Task t = task;
+    if (tw.pruned) t.spec.where = newest_rows_predicate(s, db, tw);
     std::vector<ChunkInfo> files;
     std::unique_ptr<ChunkWriter> out;
     ContentDigest digest;
@@ -196,6 +202,20 @@ class DumpRun {
       out = writer_->new_chunk(rel_path(t, file_no++), o_.compress_level);
     if (out) close_file();
     return files;
+  }
+
+  // For a pruned table: the threshold of its newest rows, read in this reader's
+  // snapshot, as a predicate on concrete values (so that the restore can prove it).
+  std::string newest_rows_predicate(Session& s, const std::string& db, const TableWork& tw) {
+    const std::string& key = tw.entry.chunk_key.at(0);
+    std::optional<std::string> threshold = s.scalar(
+        fmt::format("SELECT MIN(omsb_k) FROM (SELECT {0} AS omsb_k FROM {1} ORDER BY {0} DESC "
+                    "LIMIT {2}) AS omsb_newest",
+                    quote_identifier(key), quote_qualified(db, tw.entry.def.name),
+                    o_.prune.keep_rows),
+        fmt::format("finding the newest rows of {}.{}", db, tw.entry.def.name));
+    if (!threshold) return "";  // an empty table: nothing to keep
+    return fmt::format("{} >= {}", quote_identifier(key), quote_string(*threshold));
   }
 
   void finish_task(const Task& t, TableWork& tw, std::vector<ChunkInfo> files) {
@@ -246,6 +266,8 @@ TableReport table_report(const std::string& db, const TableWork& tw) {
   r.database = db;
   r.table = tw.entry.def.name;
   r.chunk_key = tw.entry.chunk_key;
+  r.pruned = tw.pruned;
+  r.pruned_deleted = tw.deleted;
   r.estimated_rows = tw.plan.estimated_rows;
   r.estimated_bytes = tw.plan.estimated_bytes;
   for (const auto& c : tw.entry.chunks) {
@@ -270,6 +292,11 @@ DumpReport dump(const DumpOptions& options) {
   auto t0 = Clock::now();
   unsigned threads = options.threads != 0 ? options.threads
                                           : std::max(1u, std::thread::hardware_concurrency());
+  // Pruning that deletes on the source runs first, outside any snapshot, in short
+  // transactions.
+  PruneReport pruned;
+  if (options.prune.mode == PruneMode::remove && !options.dry_run)
+    pruned = prune(options.connection, options.databases, options.prune, {}, options.cancel);
   Session coordinator(options.connection);
   pin_reader_session(coordinator);
 
@@ -285,12 +312,31 @@ DumpReport dump(const DumpOptions& options) {
     DatabaseDef& db = defs.back();
     auto& tables = work.emplace_back();
     std::erase_if(db.tables, [&](const TableDef& t) { return !selected(options, db.name, t.name); });
+    if (db.tables.empty() && !options.allow_empty)
+      throw Error(Errc::invalid_argument, db.name,
+                  "has no tables to dump (or none that match --include/--exclude); an archive "
+                  "missing a database's data is refused — check the name, or pass --allow-empty");
     for (std::size_t ti = 0; ti < db.tables.size(); ++ti) {
       TableWork tw;
       tw.entry.def = db.tables[ti];
-      tw.plan = plan_table(coordinator, db.name, tw.entry.def, PlanOptions{options.chunk_bytes});
+      if (options.prune.mode == PruneMode::filter &&
+          prune_matches(options.prune, db.name, tw.entry.def.name)) {
+        // Only the newest rows, chosen by the reader inside the snapshot.
+        std::string key = prune_key(coordinator, db.name, tw.entry.def.name);
+        ChunkSpec keep;  // its predicate is set by the reader, inside the snapshot
+        keep.lower = fmt::format("newest {} by {}", options.prune.keep_rows, key);
+        keep.estimated_rows = options.prune.keep_rows;
+        tw.plan.chunks.push_back(keep);
+        tw.plan.estimated_rows = options.prune.keep_rows;
+        tw.entry.chunk_key = {key};
+        tw.pruned = true;
+      } else {
+        tw.plan = plan_table(coordinator, db.name, tw.entry.def, PlanOptions{options.chunk_bytes});
+      }
       if (tw.plan.key)
         for (const auto& p : tw.plan.key->parts) tw.entry.chunk_key.push_back(p.column);
+      for (const auto& pt : pruned.tables)
+        if (pt.database == db.name && pt.table == tw.entry.def.name) tw.deleted = pt.deleted;
       tw.results.resize(tw.plan.chunks.size());
       tw.pending = tw.plan.chunks.size();
       for (std::size_t ci = 0; ci < tw.plan.chunks.size(); ++ci)
@@ -329,7 +375,14 @@ DumpReport dump(const DumpOptions& options) {
                {"chunk_bytes", std::to_string(options.chunk_bytes)},
                {"compress_level", std::to_string(options.compress_level)},
                {"consistency", consistency_name(options.consistency)},
-               {"triggers", options.triggers ? "yes" : "no"}};
+               {"triggers", options.triggers ? "yes" : "no"},
+               {"prune", prune_mode_name(options.prune.mode)}};
+  if (options.prune.mode != PruneMode::none) {
+    std::string patterns;
+    for (const auto& p : options.prune.tables) patterns += (patterns.empty() ? "" : " ") + p;
+    m.options["prune_tables"] = patterns;
+    m.options["prune_keep_rows"] = std::to_string(options.prune.keep_rows);
+  }
   for (const auto& p : options.include_tables) m.options["include:" + p] = "yes";
   for (const auto& p : options.exclude_tables) m.options["exclude:" + p] = "yes";
 
