@@ -105,7 +105,9 @@ int main(int argc, char** argv) {
     DumpOptions o;
     bool json = false, skip_triggers = false, quiet = false;
     std::string consistency = "auto";
-    app.add_option("--databases,-B", o.databases, "Databases to dump")->required();
+    app.add_option("--databases,-B", o.databases,
+                   "Databases to dump (default with --oms-config: rm, cm and every region's "
+                   "heartbeat database)");
     app.add_option("-o,--output", o.output, "Archive directory to create (must not exist)");
     app.add_option("-i,--include", o.include_tables,
                    "Dump only tables matching these db.table glob patterns (e.g. 'cm.*')");
@@ -160,6 +162,10 @@ int main(int argc, char** argv) {
                     : consistency == "none"     ? Consistency::none
                                                 : Consistency::automatic;
     o.connection = t::connection_options(conn);
+    if (o.databases.empty()) o.databases = conn.oms_databases;
+    if (o.databases.empty())
+      throw Error(Errc::invalid_argument, "--databases",
+                  "name the databases to dump, or give --oms-config");
     t::ProgressPrinter progress("omsdump");
     if (!quiet && !o.dry_run) {
       o.on_progress = [&](const DumpProgress& p) {

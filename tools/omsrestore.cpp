@@ -101,6 +101,8 @@ int main(int argc, char** argv) {
                     : method == "insert"  ? LoadMethod::insert
                                           : LoadMethod::automatic;
     o.connection = tools::connection_options(conn);
+    // With --oms-config, exactly the databases the configuration names are restored.
+    if (o.databases.empty()) o.databases = conn.oms_databases;
     tools::ProgressPrinter progress("omsrestore");
     if (!quiet && !o.dry_run)
       o.on_progress = [&](const RestoreProgress& p) { progress.update(progress_line(p)); };

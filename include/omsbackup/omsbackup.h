@@ -6,6 +6,7 @@
 #include "omsbackup/connection.h"
 #include "omsbackup/dump.h"
 #include "omsbackup/error.h"
+#include "omsbackup/oms.h"
 #include "omsbackup/restore.h"
 
 namespace omsbackup {

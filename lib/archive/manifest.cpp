@@ -258,14 +258,18 @@ Manifest Manifest::from_json(std::string_view text) {
   json j;
   try {
     j = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse errors, and numbers out of range
     bad(fmt::format("not valid JSON ({})", e.what()));
   }
   Manifest m;
   if (str(j, "format", "manifest") != kFormatName) bad("not an omsbackup archive manifest");
   const json& ver = need(j, "format_version", "manifest");
   if (!ver.is_number_integer()) bad("format_version is not an integer");
-  m.format_version = ver.get<int>();
+  const std::int64_t version = ver.is_number_unsigned() && ver.get<std::uint64_t>() > 1000000
+                                   ? 1000000
+                                   : ver.get<std::int64_t>();
+  if (version < 1 || version > 1000000) bad("format_version is out of range");
+  m.format_version = static_cast<int>(version);
   if (m.format_version != kFormatVersion) {
     throw Error(Errc::unsupported, kManifestFile,
                 fmt::format("archive format version {} is not supported (this omsbackup reads "

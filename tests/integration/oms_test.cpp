@@ -3,7 +3,10 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "omsbackup/omsbackup.h"
 #include "server.h"
@@ -160,4 +163,99 @@ TEST_CASE("an archive missing a database's tables is refused unless allowed", "[
   DumpReport r = dump(d);
   CHECK(r.tables.empty());
   s->execute("DROP DATABASE oms_empty_db");
+}
+
+namespace {
+
+std::string write_config(const std::string& dir, const std::string& name, const std::string& hb,
+                         int location, bool is_default) {
+  ConnectionOptions c = sandbox_connection();
+  std::string path = dir + "/" + name;
+  std::ofstream out(path);
+  out << "oms_meta_host: " << c.host << "\n"
+      << "oms_meta_port: " << c.port << "\n"
+      << "oms_meta_user: " << c.user << "\n"
+      << "oms_meta_password: \"" << *c.password << "\"\n"
+      << "drc_rm_db: rm\ndrc_cm_db: cm\n"
+      << "drc_cm_heartbeat_db: " << hb << "\n"
+      << "cm_location: " << location << "\ncm_region: region-" << location << "\n"
+      << "cm_is_default: " << (is_default ? "true" : "false") << "\n"
+      << "tsdb_enabled: false\n";
+  return path;
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("one-command backup and rollback from two regions' config.yaml", "[oms][cli]") {
+  std::string root = std::getenv("OMSB_SOURCE_ROOT") ? std::getenv("OMSB_SOURCE_ROOT") : ".";
+  load_sql_file(root + "/tests/data/oms_sample.sql");
+  auto s = sandbox_session();
+  const std::vector<std::string> dbs = {"rm", "cm", "cm_hb1", "cm_hb2"};
+  std::vector<DatabaseState> before;
+  for (const auto& db : dbs) before.push_back(capture(*s, db));
+  std::string dir = temp_dir("omsconf");
+  std::string r1 = write_config(dir, "region1.yaml", "cm_hb1", 1, true);
+  std::string r2 = write_config(dir, "region2.yaml", "cm_hb2", 2, false);
+  std::string password = *sandbox_connection().password;
+  std::string archive = dir + "/backup";
+
+  // The backup: everything from the config files, nothing else on the command line.
+  CommandResult d = run_command(fmt::format("env -u MYSQL_PWD {} --oms-config {} --oms-config {} "
+                                            "-o {} --json",
+                                            tool_path("OMSDUMP"), r1, r2, archive));
+  INFO(d.output);
+  REQUIRE(d.status == 0);
+  for (const auto& db : dbs) CHECK(d.output.find("\"" + db + "\"") != std::string::npos);
+  CHECK(d.output.find(password) == std::string::npos);
+  CHECK(read_all(archive + "/manifest.json").find(password) == std::string::npos);
+  // The heartbeat tables were pruned to their newest row (the default).
+  CHECK(d.output.find("\"pruned\": true") != std::string::npos);
+
+  for (const auto& db : dbs) s->execute("DROP DATABASE IF EXISTS " + db);
+  s->execute("CREATE DATABASE cm");  // a half-upgraded state
+  s->execute("CREATE TABLE cm.new_table (x INT)");
+
+  CommandResult r = run_command(fmt::format("env -u MYSQL_PWD {} --oms-config {} --oms-config {} {}",
+                                            tool_path("OMSRESTORE"), r1, r2, archive));
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find(password) == std::string::npos);
+  for (std::size_t i = 0; i < dbs.size(); ++i) {
+    INFO("database " << dbs[i]);
+    DatabaseState after = capture(*s, dbs[i]);
+    if (dbs[i].rfind("cm_hb", 0) == 0) {
+      // Pruned: only the newest heartbeat row, and the same AUTO_INCREMENT counter.
+      const TableState& b = before[i].tables.at("heatbeat_sequence");
+      const TableState& a = after.tables.at("heatbeat_sequence");
+      CHECK(a.create_sql == b.create_sql);
+      CHECK(a.auto_increment == b.auto_increment);
+      REQUIRE(a.rows.size() == 1);
+      auto newest = std::max_element(b.rows.begin(), b.rows.end(), [](const auto& x, const auto& y) {
+        return std::stoull(x[0].value_or("0")) < std::stoull(y[0].value_or("0"));
+      });
+      CHECK(a.rows.front() == *newest);
+    } else {
+      require_same(before[i], after);
+    }
+  }
+}
+
+TEST_CASE("a bad config.yaml is refused naming the file and key", "[oms][cli]") {
+  std::string dir = temp_dir("badconf");
+  std::string path = dir + "/config.yaml";
+  {
+    std::ofstream out(path);
+    out << "oms_meta_host: 127.0.0.1\noms_meta_port: 3306\noms_meta_user: root\n"
+        << "oms_meta_password: \"s3cret-value\"\ndrc_rm_db: rm\ndrc_cm_db: cm\n";
+  }
+  CommandResult d = run_command(fmt::format("{} --oms-config {} -o {}/x", tool_path("OMSDUMP"), path, dir));
+  CHECK(d.status != 0);
+  CHECK(d.output.find(path) != std::string::npos);
+  CHECK(d.output.find("drc_cm_heartbeat_db") != std::string::npos);
+  CHECK(d.output.find("s3cret-value") == std::string::npos);
 }

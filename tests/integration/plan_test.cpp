@@ -113,6 +113,14 @@ void require_keyed(const TablePlan& p, const std::string& index, std::size_t min
   }
 }
 
+// An integer key never gets more chunks than the estimates ask for: estimated rows over
+// rows per chunk (chunk bytes over the average row length), plus a small constant.
+std::uint64_t chunk_limit(const TablePlan& p, std::uint64_t chunk_bytes) {
+  std::uint64_t avg =
+      std::max<std::uint64_t>(p.estimated_bytes / std::max<std::uint64_t>(p.estimated_rows, 1), 1);
+  return p.estimated_rows / std::max<std::uint64_t>(chunk_bytes / avg, 1) + 2;
+}
+
 std::string pad(std::size_t i) { return quote_string(std::string(40 + i % 20, 'p')); }
 
 std::string hex_of(const std::string& bytes) {
@@ -138,10 +146,7 @@ TEST_CASE("plan: dense integer ids, also covering rows added outside [min, max]"
   REQUIRE(p.key->single_integer());
   CHECK(p.chunks.front().order_by == "ORDER BY `id`");
   // Never more chunks than the estimates ask for (plus a small constant).
-  CHECK(p.chunks.size() <= p.estimated_rows / std::max<std::uint64_t>(
-                                                   2000 / std::max<std::uint64_t>(
-                                                              p.estimated_bytes / std::max<std::uint64_t>(p.estimated_rows, 1), 1),
-                                                   1) + 2);
+  CHECK(p.chunks.size() <= chunk_limit(p, 2000));
   require_no_empty_chunk(require_exact_cover(*s, "dense", p));
   s->execute("INSERT INTO " + q("dense") + " VALUES (-5, 'x'), (0, 'x'), (999999, 'x')");
   require_exact_cover(*s, "dense", p);
@@ -159,6 +164,7 @@ TEST_CASE("plan: integer ids with gaps and negative ids", "[plan]") {
   insert_rows(*s, "gaps", rows);
   TablePlan p = plan(*s, "gaps", 1000);
   require_keyed(p, "PRIMARY", 5);
+  CHECK(p.chunks.size() <= chunk_limit(p, 1000));
   require_no_empty_chunk(require_exact_cover(*s, "gaps", p));
 
   s->execute("CREATE TABLE " + q("neg") + " (id SMALLINT PRIMARY KEY, pad VARCHAR(100))");
@@ -183,6 +189,7 @@ TEST_CASE("plan: BIGINT UNSIGNED 0..18446744073709551615 and BIGINT min/max", "[
   insert_rows(*s, "ubig", rows);
   TablePlan p = plan(*s, "ubig", 1000);
   require_keyed(p, "PRIMARY", 3);
+  CHECK(p.chunks.size() <= chunk_limit(p, 1000));
   CHECK(p.key->parts[0].is_unsigned);
   require_no_empty_chunk(require_exact_cover(*s, "ubig", p));
 
@@ -218,6 +225,7 @@ TEST_CASE("plan: sparse integer keys make few chunks, none empty", "[plan]") {
   p = plan(*s, "skew", 1500);
   REQUIRE(p.key);
   CHECK(p.chunks.size() >= 5);
+  CHECK(p.chunks.size() <= chunk_limit(p, 1500));
   std::vector<std::uint64_t> per = require_exact_cover(*s, "skew", p);
   require_no_empty_chunk(per);
   CHECK(*std::max_element(per.begin(), per.end()) < 1000);

@@ -4,9 +4,12 @@
 // bytes, the exact double of FLOATs, ENUM/SET indexes, invisible and generated columns).
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -45,8 +48,8 @@ std::string scalar_text(Session& s, const std::string& sql) {
 }
 
 // Dump the databases, drop them, restore the archive, and compare with what was there.
-void round_trip(Session& s, const std::vector<std::string>& dbs, const std::string& tag,
-                std::uint64_t chunk_bytes = 0) {
+DumpReport round_trip(Session& s, const std::vector<std::string>& dbs, const std::string& tag,
+                      std::uint64_t chunk_bytes = 0) {
   std::vector<DatabaseState> before;
   for (const auto& db : dbs) before.push_back(capture(s, db));
 
@@ -69,6 +72,7 @@ void round_trip(Session& s, const std::vector<std::string>& dbs, const std::stri
     INFO("database " << dbs[i]);
     require_same(before[i], capture(s, dbs[i]));
   }
+  return dr;
 }
 
 // ---- numbers ----------------------------------------------------------------
@@ -437,6 +441,81 @@ void make_odd_identifiers(Session& s) {
   });
 }
 
+// ---- chunk keys of every orderable type ------------------------------------
+
+// Tables of about 300 rows of ~100 bytes, keyed by each type a chunk key may have, so that
+// a dump with 4 KiB chunks splits them by key predicates built from their edge values.
+void make_keyed_tables(Session& s) {
+  const std::string pad = "REPEAT('x', 80)";
+  run_all(s, {
+      "DROP DATABASE IF EXISTS types_keys",
+      "CREATE DATABASE types_keys CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
+      "CREATE TABLE types_keys.k_uint (k BIGINT UNSIGNED PRIMARY KEY, pad VARCHAR(100))",
+      "INSERT INTO types_keys.k_uint SELECT seq * 61489146912365172, " + pad +
+          " FROM types_keys.seq_1_to_300",
+      "INSERT INTO types_keys.k_uint VALUES (0, 'min'), (18446744073709551615, 'max')",
+      "CREATE TABLE types_keys.k_int (k BIGINT PRIMARY KEY, pad VARCHAR(100))",
+      "INSERT INTO types_keys.k_int SELECT (CAST(seq AS SIGNED) - 150) * 61489146912365172, " +
+          pad + " FROM types_keys.seq_1_to_300",
+      "INSERT INTO types_keys.k_int VALUES (-9223372036854775808, 'min'), "
+      "(9223372036854775807, 'max')",
+      "CREATE TABLE types_keys.k_text_ci (k VARCHAR(30) COLLATE utf8mb4_general_ci PRIMARY KEY, "
+      "pad VARCHAR(100))",
+      "INSERT IGNORE INTO types_keys.k_text_ci SELECT CONCAT(CHAR(64 + seq % 58), seq, "
+      "IF(seq % 3 = 0, '  ', '')), " + pad + " FROM types_keys.seq_1_to_300",
+      "INSERT IGNORE INTO types_keys.k_text_ci VALUES ('é', 1), ('😀', 2), ('中', 3), "
+      "('\\\\', 4), ('\\\\N', 5), ('', 6), ('z\\'', 7), (' lead', 8), ('a\\tb', 9)",
+      "CREATE TABLE types_keys.k_latin1 (k VARCHAR(10) CHARACTER SET latin1 "
+      "COLLATE latin1_german2_ci PRIMARY KEY, pad VARCHAR(100))",
+      "INSERT IGNORE INTO types_keys.k_latin1 SELECT CONCAT(CHAR(160 + seq % 96 USING latin1), "
+      "seq), " + pad + " FROM types_keys.seq_1_to_300",
+      "CREATE TABLE types_keys.k_utf16 (k VARCHAR(10) CHARACTER SET utf16 "
+      "COLLATE utf16_unicode_ci PRIMARY KEY, pad VARCHAR(100))",
+      "INSERT IGNORE INTO types_keys.k_utf16 SELECT CONCAT(CHAR(0x5C00 + seq USING utf16), "
+      "seq % 7), " + pad + " FROM types_keys.seq_1_to_300",
+      "CREATE TABLE types_keys.k_varbinary (k VARBINARY(8) PRIMARY KEY, pad VARCHAR(100))",
+      "INSERT INTO types_keys.k_varbinary SELECT CONCAT(CHAR(seq % 256), "
+      "REPEAT(CHAR(0), seq DIV 256 + seq % 2)), " + pad + " FROM types_keys.seq_1_to_300",
+      "CREATE TABLE types_keys.k_binary (k BINARY(4) PRIMARY KEY, pad VARCHAR(100))",
+      "INSERT INTO types_keys.k_binary SELECT CHAR(seq DIV 256, seq % 256), " + pad +
+          " FROM types_keys.seq_1_to_300",
+      "CREATE TABLE types_keys.k_decimal (k DECIMAL(65,30) PRIMARY KEY, pad VARCHAR(100))",
+      "INSERT INTO types_keys.k_decimal SELECT (CAST(seq AS SIGNED) - 150) * "
+      "1234567890123456789.123456789012345678901234567891, " + pad + " FROM types_keys.seq_1_to_300",
+      "INSERT INTO types_keys.k_decimal VALUES "
+      "(99999999999999999999999999999999999.999999999999999999999999999999, 'max'), "
+      "(-99999999999999999999999999999999999.999999999999999999999999999999, 'min'), "
+      "(0.000000000000000000000000000001, 'tiny')",
+      "CREATE TABLE types_keys.k_temporal (t TIME(6) NOT NULL, dt DATETIME(6) NOT NULL, "
+      "d DATE NOT NULL, pad VARCHAR(100), PRIMARY KEY (t, dt, d))",
+      "INSERT INTO types_keys.k_temporal SELECT "
+      "SEC_TO_TIME((CAST(seq AS SIGNED) - 150) * 20000.5 + seq / 1000000), "
+      "IF(seq % 5 = 0, '0000-00-00 00:00:00', '2024-01-01' + INTERVAL seq * 1000 SECOND), "
+      "IF(seq % 7 = 0, '2024-00-00', '2024-01-01'), " + pad + " FROM types_keys.seq_1_to_300",
+      "CREATE TABLE types_keys.k_timestamp (k TIMESTAMP(6) NOT NULL PRIMARY KEY, "
+      "pad VARCHAR(100))",
+      "INSERT INTO types_keys.k_timestamp SELECT FROM_UNIXTIME(seq * 7000000 + seq / 1000000), " +
+          pad + " FROM types_keys.seq_1_to_300",
+      "INSERT INTO types_keys.k_timestamp VALUES ('1970-01-01 00:00:01', 'min'), "
+      "('2038-01-19 03:14:07.999999', 'max')",
+      "CREATE TABLE types_keys.k_year (k YEAR NOT NULL PRIMARY KEY, pad VARCHAR(100))",
+      "INSERT INTO types_keys.k_year SELECT 1900 + seq, " + pad + " FROM types_keys.seq_1_to_255",
+      "INSERT INTO types_keys.k_year VALUES (0, 'zero')",
+      "CREATE TABLE types_keys.k_composite (a TINYINT NOT NULL, b CHAR(3) COLLATE utf8mb4_bin "
+      "NOT NULL, c DATE NOT NULL, pad VARCHAR(100), PRIMARY KEY (a, b, c))",
+      "INSERT INTO types_keys.k_composite SELECT CAST(seq AS SIGNED) % 5 - 2, CONCAT(CHAR(65 + seq % 3), "
+      "IF(seq % 2 = 0, 'é', ' ')), '2024-01-01' + INTERVAL seq DAY, " + pad +
+          " FROM types_keys.seq_1_to_300",
+      "CREATE TABLE types_keys.k_uuid (k UUID NOT NULL PRIMARY KEY, pad VARCHAR(100))",
+      "INSERT INTO types_keys.k_uuid SELECT CONCAT(LPAD(HEX(seq), 8, '0'), '-0000-1000-8000-', "
+      "LPAD(HEX(seq * 7), 12, '0')), " + pad + " FROM types_keys.seq_1_to_300",
+      "CREATE TABLE types_keys.k_unique_nn (id DOUBLE, u VARCHAR(20) CHARACTER SET ucs2 "
+      "COLLATE ucs2_general_ci NOT NULL, pad VARCHAR(100), UNIQUE KEY (u))",
+      "INSERT INTO types_keys.k_unique_nn SELECT seq / 3, CONCAT(CHAR(0x4E00 + seq USING ucs2), "
+      "'\\\\N'), " + pad + " FROM types_keys.seq_1_to_300",
+  });
+}
+
 }  // namespace
 
 TEST_CASE("numbers of every type round-trip exactly at their edges", "[types]") {
@@ -506,4 +585,143 @@ TEST_CASE("generated, invisible and defaulted columns, checks, keys and odd iden
                             " ORDER BY `from` LIMIT 1") == "0");
   s->execute("DROP DATABASE types_schema");
   s->execute("DROP DATABASE " + quote_identifier(kOddDb));
+}
+
+TEST_CASE("chunked dumps split tables keyed by every orderable type exactly", "[types]") {
+  auto s = sandbox_session();
+  make_keyed_tables(*s);
+  DumpReport dr = round_trip(*s, {"types_keys"}, "types-keys", 4096);
+  for (const TableReport& t : dr.tables) {
+    INFO("table " << t.table << " split by " << fmt::format("{}", fmt::join(t.chunk_key, ", ")));
+    // UUID is no chunk key (the table is one scan cut by size); the others are split by
+    // key predicates over their edge values.
+    if (t.table == "k_uuid") continue;
+    CHECK_FALSE(t.chunk_key.empty());
+    CHECK(t.chunks > 1);
+  }
+  s->execute("DROP DATABASE types_keys");
+}
+
+// ---- known gaps -------------------------------------------------------------
+// Each of these fails today, for a reason outside the value codec (see the comment on
+// each). Hidden with [.]; run them with: integration_tests "[known-gap]".
+
+namespace {
+
+std::vector<std::string> rows_as_text(Session& s, const std::string& sql) {
+  std::vector<std::string> out;
+  for (const auto& row : s.query(sql).rows) {
+    std::string line;
+    for (const auto& v : row) line += (v ? *v : std::string("NULL")) + "|";
+    out.push_back(line);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+// SHOW CREATE TABLE of MariaDB 10.11 does not print a geometry column's REF_SYSTEM_ID,
+// so the restored column loses it (information_schema.GEOMETRY_COLUMNS.SRID becomes 0).
+// Fix (catalog): read GEOMETRY_COLUMNS.SRID and put `REF_SYSTEM_ID=n` back into the
+// column definitions of create_sql (or have the restore ALTER the columns).
+TEST_CASE("known gap: a geometry column's REF_SYSTEM_ID survives the round trip",
+          "[types][known-gap][.]") {
+  auto s = sandbox_session();
+  run_all(*s, {
+      "DROP DATABASE IF EXISTS types_gap_srid",
+      "CREATE DATABASE types_gap_srid",
+      "CREATE TABLE types_gap_srid.t (id INT PRIMARY KEY, p POINT REF_SYSTEM_ID=4326, "
+      "g GEOMETRY REF_SYSTEM_ID=3857 NOT NULL, SPATIAL INDEX (g))",
+      "INSERT INTO types_gap_srid.t VALUES (1, ST_GeomFromText('POINT(13.4 52.5)', 4326), "
+      "ST_GeomFromText('POINT(1 2)', 3857))",
+  });
+  const std::string srids =
+      "SELECT G_GEOMETRY_COLUMN, SRID FROM information_schema.GEOMETRY_COLUMNS "
+      "WHERE G_TABLE_SCHEMA = 'types_gap_srid'";
+  std::vector<std::string> before = rows_as_text(*s, srids);
+  REQUIRE(before == std::vector<std::string>{"g|3857|", "p|4326|"});
+  round_trip(*s, {"types_gap_srid"}, "types-gap-srid");
+  CHECK(rows_as_text(*s, srids) == before);
+  s->execute("DROP DATABASE types_gap_srid");
+}
+
+// information_schema.TABLES says TABLE_TYPE = 'SYSTEM VERSIONED' for a table WITH SYSTEM
+// VERSIONING, and the catalog only lists 'BASE TABLE': the table is silently left out of
+// the archive. Fix (catalog + dump + restore): list it; read its rows with
+// `FOR SYSTEM_TIME ALL` plus the ROW START/ROW END columns (row_start/row_end are hidden
+// and not in information_schema.COLUMNS when implicit); load them with
+// `SET SESSION system_versioning_insert_history = 1` (10.11+) naming row_start/row_end.
+TEST_CASE("known gap: a system-versioned table and its history survive the round trip",
+          "[types][known-gap][.]") {
+  auto s = sandbox_session();
+  run_all(*s, {
+      "DROP DATABASE IF EXISTS types_gap_versioned",
+      "CREATE DATABASE types_gap_versioned",
+      "CREATE TABLE types_gap_versioned.t (id INT PRIMARY KEY, v VARCHAR(10)) "
+      "WITH SYSTEM VERSIONING",
+      "CREATE TABLE types_gap_versioned.plain (id INT PRIMARY KEY)",
+      "INSERT INTO types_gap_versioned.t VALUES (1, 'one'), (2, 'two')",
+      "UPDATE types_gap_versioned.t SET v = 'uno' WHERE id = 1",
+      "DELETE FROM types_gap_versioned.t WHERE id = 2",
+  });
+  const std::string all =
+      "SELECT id, v, row_start, row_end FROM types_gap_versioned.t FOR SYSTEM_TIME ALL";
+  std::vector<std::string> before = rows_as_text(*s, all);
+  REQUIRE(before.size() == 3);
+  std::string ddl =
+      s->query("SHOW CREATE TABLE types_gap_versioned.t").rows.at(0).at(1).value_or("");
+  round_trip(*s, {"types_gap_versioned"}, "types-gap-versioned");
+  REQUIRE(s->scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                    "'types_gap_versioned' AND TABLE_NAME = 't'") == std::optional<std::string>("1"));
+  CHECK(s->query("SHOW CREATE TABLE types_gap_versioned.t").rows.at(0).at(1).value_or("") == ddl);
+  CHECK(rows_as_text(*s, all) == before);
+  s->execute("DROP DATABASE types_gap_versioned");
+}
+
+// A SEQUENCE has TABLE_TYPE = 'SEQUENCE': neither a base table nor a view, so the catalog
+// skips it and the restore does not recreate it. Fix (catalog + restore): dump
+// SHOW CREATE SEQUENCE and the sequence's state (SELECT next_not_cached_value ... FROM seq)
+// and restore it with CREATE SEQUENCE + SETVAL (or by writing its one row).
+TEST_CASE("known gap: a SEQUENCE and its next value survive the round trip",
+          "[types][known-gap][.]") {
+  auto s = sandbox_session();
+  run_all(*s, {
+      "DROP DATABASE IF EXISTS types_gap_seq",
+      "CREATE DATABASE types_gap_seq",
+      "CREATE SEQUENCE types_gap_seq.s START WITH 100 INCREMENT BY 5 CACHE 0",
+      "CREATE TABLE types_gap_seq.t (id INT PRIMARY KEY DEFAULT (NEXT VALUE FOR types_gap_seq.s))",
+      "INSERT INTO types_gap_seq.t VALUES (), ()",
+  });
+  std::string ddl = s->query("SHOW CREATE SEQUENCE types_gap_seq.s").rows.at(0).at(1).value_or("");
+  std::vector<std::string> state = rows_as_text(*s, "SELECT * FROM types_gap_seq.s");
+  round_trip(*s, {"types_gap_seq"}, "types-gap-seq");
+  REQUIRE(s->scalar("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                    "'types_gap_seq' AND TABLE_NAME = 's'") == std::optional<std::string>("1"));
+  CHECK(s->query("SHOW CREATE SEQUENCE types_gap_seq.s").rows.at(0).at(1).value_or("") == ddl);
+  CHECK(rows_as_text(*s, "SELECT * FROM types_gap_seq.s") == state);
+  s->execute("DROP DATABASE types_gap_seq");
+}
+
+// SHOW CREATE TABLE prints the DEFAULT of a BINARY/VARBINARY/BLOB column as its raw bytes
+// (`DEFAULT '\0<FF>'`), whatever character_set_results is, so create_sql is not UTF-8
+// and writing the manifest (JSON) fails: "[json.exception.type_error.316] invalid UTF-8
+// byte". Fix (catalog + manifest + restore): keep create_sql as bytes — e.g. a
+// `create_sql_hex`/base64 key when it is not valid UTF-8, executed byte for byte (the
+// server accepts the raw bytes in a binary column's default over a utf8mb4 connection),
+// or rewrite binary columns' defaults as X'..' literals when reading the catalog.
+TEST_CASE("known gap: a binary column DEFAULT that is not UTF-8 survives the round trip",
+          "[types][known-gap][.]") {
+  auto s = sandbox_session();
+  run_all(*s, {
+      "DROP DATABASE IF EXISTS types_gap_default",
+      "CREATE DATABASE types_gap_default",
+      "CREATE TABLE types_gap_default.t (id INT PRIMARY KEY, b VARBINARY(4) DEFAULT X'00FF', "
+      "b2 BINARY(2) NOT NULL DEFAULT X'FFFE')",
+      "INSERT INTO types_gap_default.t (id) VALUES (1)",
+  });
+  round_trip(*s, {"types_gap_default"}, "types-gap-default");
+  CHECK(s->scalar("SELECT HEX(CONCAT(b, b2)) FROM types_gap_default.t") ==
+        std::optional<std::string>("00FFFFFE"));
+  s->execute("DROP DATABASE types_gap_default");
 }

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "omsbackup/error.h"
+#include "omsbackup/oms.h"
 
 namespace omsbackup::tools {
 
@@ -34,6 +35,9 @@ void add_connection_flags(CLI::App& app, ConnectionFlags& f) {
   app.add_option("--ssl-ca", f.ssl_ca, "CA certificate file")->check(CLI::ExistingFile);
   app.add_option("--ssl-cert", f.ssl_cert, "Client certificate file")->check(CLI::ExistingFile);
   app.add_option("--ssl-key", f.ssl_key, "Client key file")->check(CLI::ExistingFile);
+  app.add_option("--oms-config", f.oms_configs,
+                 "OMS config.yaml (repeat once per region): MetaDB connection and the rm, cm and "
+                 "heartbeat databases; other flags override it");
 }
 
 static std::string prompt_password() {
@@ -83,10 +87,18 @@ void parse(CLI::App& app, ConnectionFlags& f, int argc, char** argv) {
 
 ConnectionOptions connection_options(ConnectionFlags& f) {
   ConnectionOptions o;
-  o.host = f.host;
-  o.port = f.port;
-  o.socket = f.socket;
-  o.user = f.user;
+  if (!f.oms_configs.empty()) {
+    OmsConfig config = read_oms_config(f.oms_configs);
+    o = config.connection;
+    f.oms_databases = config.databases();
+  }
+  if (!f.host.empty()) o.host = f.host;
+  if (f.port != 0) o.port = f.port;
+  if (!f.socket.empty()) {
+    o.socket = f.socket;
+    if (f.host.empty()) o.host.clear();
+  }
+  if (!f.user.empty()) o.user = f.user;
   o.defaults_file = f.defaults_file;
   o.ssl_ca = f.ssl_ca;
   o.ssl_cert = f.ssl_cert;

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "omsbackup/connection.h"
@@ -17,6 +18,8 @@ struct ConnectionFlags {
   unsigned port = 0;
   std::string password;       // only when given as -pVALUE (discouraged)
   bool password_flag = false;  // -p or --password given at all
+  std::vector<std::string> oms_configs;  // --oms-config files, one per region
+  std::vector<std::string> oms_databases;  // filled by connection_options() from them
 };
 
 void add_connection_flags(CLI::App& app, ConnectionFlags& flags);
@@ -26,8 +29,10 @@ void add_connection_flags(CLI::App& app, ConnectionFlags& flags);
 // swallows the next argument. A password given on argv is wiped from it at once.
 void parse(CLI::App& app, ConnectionFlags& flags, int argc, char** argv);
 
-// Resolves the password: -pVALUE, -p alone prompts on the terminal without echo, else
-// MYSQL_PWD, else the option file's [client] group.
+// Resolves the connection: --oms-config files first (MetaDB host, port, user, password
+// and the OMS databases, into flags.oms_databases), then the command-line flags over
+// them. The password: -pVALUE, -p alone prompts on the terminal without echo, else
+// MYSQL_PWD, else config.yaml's oms_meta_password, else the option file's [client] group.
 ConnectionOptions connection_options(ConnectionFlags& flags);
 
 // Runs the tool's body: prints omsbackup::Error as "<tool>: <message>" and maps it

@@ -1,0 +1,111 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "codec/column_codec.h"
+#include "omsbackup/error.h"
+
+using namespace omsbackup;
+
+namespace {
+
+ColumnDef col(std::string name, std::string data_type, std::string column_type = "",
+              bool generated = false) {
+  ColumnDef c;
+  c.name = std::move(name);
+  c.data_type = std::move(data_type);
+  c.column_type = column_type.empty() ? c.data_type : std::move(column_type);
+  c.generated = generated;
+  return c;
+}
+
+ValueKind kind(std::string data_type, std::string column_type = "") {
+  return value_kind_for(col("c", std::move(data_type), std::move(column_type)));
+}
+
+}  // namespace
+
+TEST_CASE("column codec: value kinds by data type", "[codec]") {
+  for (const char* t : {"tinyint", "smallint", "mediumint", "int", "bigint", "decimal", "double",
+                        "year"}) {
+    INFO(t);
+    CHECK(kind(t) == ValueKind::number);
+  }
+  CHECK(kind("float") == ValueKind::float32);
+  CHECK(kind("bit", "bit(64)") == ValueKind::bit);
+  CHECK(kind("json") == ValueKind::json);
+  // MariaDB's JSON is LONGTEXT: its bytes.
+  for (const char* t : {"char", "varchar", "longtext", "binary", "longblob", "date", "datetime",
+                        "timestamp", "time", "geometry", "point", "geometrycollection"}) {
+    INFO(t);
+    CHECK(kind(t) == ValueKind::bytes);
+  }
+  // INET4/INET6/UUID would read binary bytes as their packed form: loaded as text.
+  CHECK(kind("inet6") == ValueKind::text);
+  CHECK(kind("inet4") == ValueKind::text);
+  CHECK(kind("uuid") == ValueKind::text);
+  // ENUM/SET travel as text unless a '' member makes the text ambiguous.
+  CHECK(kind("enum", "enum('a','b,c','it''s')") == ValueKind::bytes);
+  CHECK(kind("set", "set('a','b')") == ValueKind::bytes);
+  CHECK(kind("enum", "enum('x','','y')") == ValueKind::index);
+  CHECK(kind("set", "set('a','','b')") == ValueKind::index);
+}
+
+TEST_CASE("column codec: kind names are stable and round-trip", "[codec]") {
+  CHECK(std::string(value_kind_name(ValueKind::text)) == "text");
+  CHECK(std::string(value_kind_name(ValueKind::index)) == "index");
+  for (ValueKind k : {ValueKind::bytes, ValueKind::number, ValueKind::float32, ValueKind::bit,
+                      ValueKind::json, ValueKind::text, ValueKind::index}) {
+    CHECK(value_kind_from_name(value_kind_name(k)) == k);
+  }
+  CHECK_THROWS_AS(value_kind_from_name("blob"), Error);
+}
+
+TEST_CASE("column codec: empty ENUM/SET members are found in COLUMN_TYPE", "[codec]") {
+  CHECK_FALSE(has_empty_member("enum('a','b')"));
+  CHECK(has_empty_member("enum('')"));
+  CHECK(has_empty_member("enum('a','')"));
+  CHECK(has_empty_member("set('','a')"));
+  CHECK(has_empty_member("enum('x','','y') CHARACTER SET latin1"));
+  // A doubled quote is a quote inside a member, not an empty member.
+  CHECK_FALSE(has_empty_member("enum('it''s','b')"));
+  CHECK_FALSE(has_empty_member("enum('''','x')"));
+  CHECK_FALSE(has_empty_member("enum('x','''')"));
+  CHECK(has_empty_member("enum('''','')"));
+  // A backslash escapes the next byte (the member a\ is written 'a\\').
+  CHECK(has_empty_member(R"(enum('a\\',''))"));
+  CHECK_FALSE(has_empty_member(R"(enum('a\'','b'))"));
+  CHECK_FALSE(has_empty_member("enum('a,b',' x')"));
+  // Not a member list, or a broken one.
+  CHECK_FALSE(has_empty_member("varchar(10)"));
+  CHECK_FALSE(has_empty_member("enum("));
+  CHECK_FALSE(has_empty_member("enum('abc"));
+  CHECK_FALSE(has_empty_member("enum"));
+}
+
+TEST_CASE("column codec: select list, LOAD DATA columns and INSERT values per kind", "[codec]") {
+  std::vector<ColumnDef> cols = {
+      col("id", "int", "int(11)"),
+      col("i6", "inet6"),
+      col("g", "int", "int(11)", true),
+      col("e", "enum", "enum('x','')"),
+      col("f", "float"),
+      col("u", "uuid"),
+      col("s", "set", "set('a','b')"),
+  };
+  CHECK(select_list(cols) == "`id`, `i6`, `e` + 0, `f` + 0e0, `u`, `s`");
+  CHECK(load_columns_clause(cols) ==
+        "(`id`, @v2, @v3, `f`, @v5, `s`) SET `i6` = CONVERT(@v2 USING utf8mb4), "
+        "`e` = CAST(@v3 AS UNSIGNED), `u` = CONVERT(@v5 USING utf8mb4)");
+
+  std::string out;
+  append_insert_value(out, ValueKind::text, false, "::1");
+  out += ",";
+  append_insert_value(out, ValueKind::index, false, "0");
+  out += ",";
+  append_insert_value(out, ValueKind::text, true, "");
+  out += ",";
+  append_insert_value(out, ValueKind::index, true, "");
+  CHECK(out == "CONVERT(X'3A3A31' USING utf8mb4),CAST('0' AS UNSIGNED),NULL,NULL");
+}
