@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "omsbackup/error.h"
+#include "util/utf8.h"
 
 namespace omsbackup {
 
@@ -25,10 +26,44 @@ const json& need(const json& j, const char* key, const std::string& where) {
   return *it;
 }
 
+// Text is a JSON string, or {"hex": "..."} for bytes that are not valid UTF-8 (a
+// binary DEFAULT in a CREATE TABLE, a binary key bound).
 std::string str(const json& j, const char* key, const std::string& where) {
   const json& v = need(j, key, where);
-  if (!v.is_string()) bad(fmt::format("{}.{} is not a string", where, key));
-  return v.get<std::string>();
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() && v.size() == 1 && v.contains("hex") && v["hex"].is_string()) {
+    const std::string& hex = v["hex"].get_ref<const std::string&>();
+    std::string out;
+    if (hex.size() % 2 != 0) bad(fmt::format("{}.{} has odd-length hex", where, key));
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+      auto digit = [&](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        bad(fmt::format("{}.{} has a bad hex digit", where, key));
+      };
+      out.push_back(static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1])));
+    }
+    return out;
+  }
+  bad(fmt::format("{}.{} is not a string", where, key));
+}
+
+// Replaces every string that is not valid UTF-8 by {"hex": "..."} (JSON text must be
+// UTF-8, and the bytes must come back exactly).
+void hex_invalid_text(json& j) {
+  if (j.is_string()) {
+    const std::string& s = j.get_ref<const std::string&>();
+    if (is_valid_utf8(s)) return;
+    static const char* digits = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char c : s) {
+      hex.push_back(digits[c >> 4]);
+      hex.push_back(digits[c & 15]);
+    }
+    j = json{{"hex", hex}};
+  } else if (j.is_structured()) {
+    for (auto& v : j) hex_invalid_text(v);
+  }
 }
 
 std::uint64_t u64(const json& j, const char* key, const std::string& where) {
@@ -251,6 +286,7 @@ std::string Manifest::to_json() const {
   for (const auto& f : files)
     files_j.push_back({{"path", f.path}, {"size", f.size}, {"sha256", f.sha256}});
   j["files"] = files_j;
+  hex_invalid_text(j);
   return j.dump(1, '\t', false) + "\n";
 }
 

@@ -26,6 +26,10 @@ void make_two_databases(Session& s) {
            "PRIMARY KEY (k1, k2))",
            "INSERT INTO it_alpha.kv VALUES (1, 'a', 0.1, 0.01051625), (1, 'b', -1e308, 3.4e38), "
            "(2, 'a', NULL, NULL)",
+           "CREATE TABLE it_alpha.bin_key (id BINARY(4) NOT NULL DEFAULT 0xFF00FF00 PRIMARY KEY, "
+           "c VARCHAR(3) CHARACTER SET latin1 DEFAULT 0xE9)",
+           "INSERT INTO it_alpha.bin_key VALUES (0x00000000, 'a'), (0xFFFFFFFF, NULL), "
+           "(0x5C0A0900, 0xE9E9), (DEFAULT, DEFAULT)",
            "CREATE TABLE it_beta.`odd ``name`` \"q\"` (`select` INT, `a b` CHAR(3), "
            "bits BIT(10), d DATETIME(6))",
            "INSERT INTO it_beta.`odd ``name`` \"q\"` VALUES (1, 'x', b'1010101010', "
@@ -42,7 +46,7 @@ TEST_CASE("two databases round-trip exactly through dump, drop and restore", "[r
   auto s = sandbox_session();
   make_two_databases(*s);
   DatabaseState alpha = capture(*s, "it_alpha"), beta = capture(*s, "it_beta");
-  REQUIRE(alpha.tables.size() == 3);
+  REQUIRE(alpha.tables.size() == 4);
   REQUIRE(beta.tables.size() == 1);
 
   DumpOptions d;
@@ -50,7 +54,7 @@ TEST_CASE("two databases round-trip exactly through dump, drop and restore", "[r
   d.databases = {"it_alpha", "it_beta"};
   d.output = fresh_path("roundtrip");
   DumpReport dr = dump(d);
-  CHECK(dr.total_rows() == 4 + 0 + 3 + 4);
+  CHECK(dr.total_rows() == 4 + 0 + 3 + 4 + 4);
 
   s->execute("DROP DATABASE it_alpha");
   s->execute("DROP DATABASE it_beta");
@@ -60,7 +64,7 @@ TEST_CASE("two databases round-trip exactly through dump, drop and restore", "[r
   r.archive = d.output;
   RestoreReport rr = restore(r);
   CHECK(rr.rows == dr.total_rows());
-  CHECK(rr.tables == 4);
+  CHECK(rr.tables == 5);
 
   require_same(alpha, capture(*s, "it_alpha"));
   require_same(beta, capture(*s, "it_beta"));

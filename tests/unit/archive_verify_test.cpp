@@ -308,3 +308,29 @@ TEST_CASE("safe relative paths", "[archive][verify]") {
   CHECK_FALSE(is_safe_relative_path("a\\b"));
   CHECK_FALSE(is_safe_relative_path(std::string("a\nb")));
 }
+
+TEST_CASE("manifest text that is not UTF-8 survives as hex", "[archive][manifest]") {
+  Manifest m;
+  m.tool_version = "t";
+  m.server_flavor = "MariaDB";
+  m.server_version = "10.11";
+  m.consistency = "lock";
+  DatabaseEntry d{"db", "utf8mb4", "utf8mb4_bin", "CREATE DATABASE db", {}};
+  TableEntry t;
+  t.def.name = "b";
+  t.def.create_sql = std::string("CREATE TABLE `b` (`id` binary(2) DEFAULT '\xff\0', `x` int)", 58);
+  t.def.columns = {{"id", "binary", "binary(2)", false, false}};
+  ChunkInfo c;
+  c.file = "data/0001/00001-000001.tsv.zst";
+  c.lower = "\xfe\x01";
+  c.sha256 = c.digest = std::string(64, '0');
+  t.chunks.push_back(c);
+  d.tables.push_back(t);
+  m.databases.push_back(d);
+  std::string text = m.to_json();
+  CHECK(text.find("\"hex\"") != std::string::npos);
+  Manifest back = Manifest::from_json(text);
+  CHECK(back.databases[0].tables[0].def.create_sql == t.def.create_sql);
+  CHECK(back.databases[0].tables[0].chunks[0].lower == "\xfe\x01");
+  CHECK(back.databases[0].tables[0].def.name == "b");
+}
