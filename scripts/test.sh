@@ -25,4 +25,23 @@ eval "$sandbox_env"
 export OMSB_SANDBOX_DIR OMSB_DB_HOST OMSB_DB_PORT OMSB_DB_SOCKET OMSB_DB_USER OMSB_DB_PASSWORD
 trap 'bash scripts/sandbox-db.sh stop "$OMSB_SANDBOX_DIR" >&2 || true' EXIT
 
+# The library as other OMS tooling consumes it: installed with its pkg-config file, and
+# the example built against that installation and run against the sandbox.
+if [[ $# -eq 0 ]]; then
+  stage=$(mktemp -d /tmp/omsb-install.XXXXXX)
+  meson install -C "$build" --destdir "$stage" --quiet
+  pc=$(find "$stage" -name omsbackup.pc | head -n 1)
+  prefix=$(sed -n 's/^prefix=//p' "$pc")
+  pc_dir=$(mktemp -d /tmp/omsb-pc.XXXXXX)
+  sed "s|^prefix=.*|prefix=$stage$prefix|" "$pc" > "$pc_dir/omsbackup.pc"
+  example="$stage/backup_and_verify"
+  g++ -std=c++20 -Wall -Wextra -Werror examples/backup_and_verify.cpp -o "$example" \
+    $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs omsbackup) \
+    -Wl,-rpath,"$(dirname "$(find "$stage" -name 'libomsbackup.so' | head -n 1)")"
+  mariadb --defaults-file="$OMSB_SANDBOX_DIR/client.cnf" < tests/data/oms_sample.sql
+  MYSQL_PWD="$OMSB_DB_PASSWORD" "$example" "$OMSB_DB_HOST" "$OMSB_DB_PORT" "$OMSB_DB_USER" \
+    "$stage/example-archive" rm cm cm_hb1 cm_hb2 2>/dev/null
+  rm -rf "$stage" "$pc_dir"
+fi
+
 meson test -C "$build" --print-errorlogs "$@"
