@@ -172,6 +172,7 @@ int main(int argc, char** argv) {
         progress.update(progress_line(p), p.chunks_done == p.chunks_total);
       };
     }
+    o.cancel = t::cancel_on_signals();
     DumpReport r = dump(o);
     progress.finish();
     if (json) {

@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
     tools::ProgressPrinter progress("omsrestore");
     if (!quiet && !o.dry_run)
       o.on_progress = [&](const RestoreProgress& p) { progress.update(progress_line(p)); };
+    o.cancel = tools::cancel_on_signals();
     RestoreReport r = restore(o);
     progress.finish();
     for (const auto& w : r.warnings) std::cerr << "omsrestore: warning: " << w << "\n";

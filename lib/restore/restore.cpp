@@ -312,6 +312,7 @@ void RestoreRun::load_chunk_once(Session& s, const Target& t, const TableEntry& 
 }
 
 void RestoreRun::load_unit(Session& s, const Unit& u) {
+  check_cancel();
   const Target& t = targets_[u.target];
   const TableEntry& te = t.entry->tables[u.table];
   std::string qt = quote_qualified(t.names.work, te.def.name);
@@ -353,6 +354,7 @@ void RestoreRun::add_indexes(Session& s, const Target& t, std::size_t ti) {
 }
 
 void RestoreRun::prove_unit(Session& s, const Unit& u) {
+  check_cancel();
   const Target& t = targets_[u.target];
   const TableEntry& te = t.entry->tables[u.table];
   ContentDigest expected;
@@ -420,6 +422,7 @@ void RestoreRun::progress(const std::string& phase, std::uint64_t chunks, std::u
 }
 
 void RestoreRun::finish_database(Session& s, const Target& t) {
+  check_cancel();
   if (!o_.in_place && !resumed_.has(t.index, "swapped")) {
     bool swapped_already = resumed_.has(t.index, "swapping") &&
                            database_exists(s, t.names.work) &&

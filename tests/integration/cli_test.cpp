@@ -2,7 +2,14 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "server.h"
 
@@ -103,4 +110,50 @@ TEST_CASE("bad input gets a clear error and a non-zero status", "[cli]") {
   CommandResult no_output = run_command(tool_path("OMSDUMP") + " --databases rm");
   CHECK(no_output.status != 0);
   CHECK(contains(no_output.output, "--output"));
+}
+
+TEST_CASE("SIGTERM stops a dump cleanly: no archive left, non-zero status", "[cli][signal]") {
+  auto s = sandbox_session();
+  s->execute("DROP DATABASE IF EXISTS cli_sig");
+  s->execute("CREATE DATABASE cli_sig");
+  s->execute("CREATE TABLE cli_sig.t (id INT PRIMARY KEY, v VARCHAR(300))");
+  s->execute("INSERT INTO cli_sig.t SELECT seq, SHA2(seq, 512) FROM cli_sig.seq_1_to_300000");
+  s->execute("ANALYZE TABLE cli_sig.t");
+  std::string archive = fresh_path("sigterm");
+  ConnectionOptions c = sandbox_connection();
+  std::string out = archive + ".log";
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("MYSQL_PWD", c.password->c_str(), 1);
+    std::string port = std::to_string(c.port);
+    std::string tool = tool_path("OMSDUMP");
+    freopen(out.c_str(), "w", stderr);
+    execl(tool.c_str(), "omsdump", "-h", c.host.c_str(), "-P", port.c_str(), "-u", c.user.c_str(),
+          "--databases", "cli_sig", "-o", archive.c_str(), "--threads", "1", "--chunk-size",
+          "256KiB", "--compress-level", "19", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until the dump has written its first chunk file, then ask it to stop.
+  bool started = false;
+  for (int i = 0; i < 20000 && !started; ++i) {
+    std::error_code ec;
+    if (std::filesystem::exists(archive + "/data/0001", ec))
+      for (const auto& e : std::filesystem::directory_iterator(archive + "/data/0001", ec)) {
+        (void)e;
+        started = true;
+      }
+    if (!started) usleep(1000);
+  }
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(started);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) != 0);
+  std::ifstream in(out);
+  std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO(log);
+  CHECK(contains(log, "cancelled"));
+  CHECK_FALSE(std::filesystem::exists(archive));
+  s->execute("DROP DATABASE cli_sig");
 }

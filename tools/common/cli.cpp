@@ -1,8 +1,10 @@
 #include "common/cli.h"
 
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <algorithm>
@@ -135,6 +137,28 @@ int run_main(const char* tool, const std::function<int()>& body) {
     std::cerr << tool << ": unexpected error: " << e.what() << "\n";
     return 1;
   }
+}
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void on_signal(int sig) {
+  if (g_cancel.exchange(true)) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+}  // namespace
+
+const std::atomic<bool>* cancel_on_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return &g_cancel;
 }
 
 std::string human_bytes(std::uint64_t bytes) {

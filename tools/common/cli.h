@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -40,5 +41,10 @@ ConnectionOptions connection_options(ConnectionFlags& flags);
 int run_main(const char* tool, const std::function<int()>& body);
 
 std::string human_bytes(std::uint64_t bytes);
+
+// The first SIGINT or SIGTERM sets the returned flag (the library stops cleanly: a dump
+// removes its unfinished archive, a restore keeps its journal for --resume); a second
+// one ends the process at once.
+const std::atomic<bool>* cancel_on_signals();
 
 }  // namespace omsbackup::tools
