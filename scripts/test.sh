@@ -44,4 +44,9 @@ if [[ $# -eq 0 ]]; then
   rm -rf "$stage" "$pc_dir"
 fi
 
+# The benchmark scripts (bench/) in a tiny smoke run, so that they cannot rot.
+if [[ $# -eq 0 ]]; then
+  bash bench/smoke.sh "$build"
+fi
+
 meson test -C "$build" --print-errorlogs "$@"

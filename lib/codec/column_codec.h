@@ -10,7 +10,8 @@
 
 namespace omsbackup {
 
-// Stable names: they are written to the manifest (see docs/archive-format.md).
+// Stable names, used in docs/archive-format.md §4.1: a reader derives each column's kind from
+// its data_type and column_type in the manifest, exactly as value_kind_for() does.
 enum class ValueKind {
   bytes,    // the stored bytes as they are (strings, BLOBs, temporals, DECIMAL, ...)
   number,   // integers, DECIMAL, DOUBLE, YEAR: the server's exact decimal text

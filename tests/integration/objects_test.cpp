@@ -156,7 +156,10 @@ struct ObjectsState {
   std::map<std::string, Rows> results;  // queries through the views and the function
 };
 
-ObjectsState capture_objects(Session& s) {
+// Read on a fresh session: SHOW CREATE VIEW depends on the session's default database.
+ObjectsState capture_objects() {
+  auto session = sandbox_session();
+  Session& s = *session;
   ObjectsState st;
   std::string q = quote_string(kDb);
   for (const auto& v : column0(s, fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES "
@@ -264,7 +267,7 @@ TEST_CASE("views, routines, triggers and events round-trip exactly", "[objects]"
   auto s = sandbox_session();
   make_objects_database(*s);
   DatabaseState tables = capture(*s, kDb);
-  ObjectsState objects = capture_objects(*s);
+  ObjectsState objects = capture_objects();
   REQUIRE(objects.shows.size() == 5 + 2 + 5 + 1);
   // The source fired its triggers: 1 row by hand + 3 per inserted order (3 orders).
   REQUIRE(query(*s, "SELECT COUNT(*) FROM obj_main.audit").at(0).at(0) == "10");
@@ -299,7 +302,7 @@ TEST_CASE("views, routines, triggers and events round-trip exactly", "[objects]"
   restore(restore_options(d.output));
 
   require_same(tables, capture(*s, kDb));
-  require_same_objects(objects, capture_objects(*s));
+  require_same_objects(objects, capture_objects());
   // No trigger fired during the load.
   CHECK(query(*s, "SELECT COUNT(*) FROM obj_main.audit").at(0).at(0) == "10");
   CHECK(query(*s, "CHECKSUM TABLE obj_main.audit").at(0).at(1) == audit_checksum);
@@ -321,7 +324,7 @@ TEST_CASE("views, routines, triggers and events round-trip exactly", "[objects]"
 TEST_CASE("restoring over a database with objects replaces them", "[objects]") {
   auto s = sandbox_session();
   make_objects_database(*s);
-  ObjectsState objects = capture_objects(*s);
+  ObjectsState objects = capture_objects();
   DumpOptions d = dump_options("objects-over");
   dump(d);
   run_all(*s, {
@@ -335,7 +338,7 @@ TEST_CASE("restoring over a database with objects replaces them", "[objects]") {
       "INSERT INTO obj_main.orders VALUES (99, 1, 'new')",
   });
   restore(restore_options(d.output));
-  require_same_objects(objects, capture_objects(*s));
+  require_same_objects(objects, capture_objects());
 }
 
 TEST_CASE("dumping without triggers leaves them out", "[objects]") {

@@ -47,9 +47,11 @@ std::string scalar_text(Session& s, const std::string& sql) {
   return s.scalar(sql).value_or("NULL");
 }
 
-// Dump the databases, drop them, restore the archive, and compare with what was there.
+// Dump the databases, drop them, restore the archive (with LOAD DATA or with INSERTs), and
+// compare with what was there.
 DumpReport round_trip(Session& s, const std::vector<std::string>& dbs, const std::string& tag,
-                      std::uint64_t chunk_bytes = 0) {
+                      std::uint64_t chunk_bytes = 0,
+                      LoadMethod method = LoadMethod::load_data) {
   std::vector<DatabaseState> before;
   for (const auto& db : dbs) before.push_back(capture(s, db));
 
@@ -65,8 +67,10 @@ DumpReport round_trip(Session& s, const std::vector<std::string>& dbs, const std
   RestoreOptions r;
   r.connection = sandbox_connection();
   r.archive = d.output;
+  r.load_method = method;
   RestoreReport rr = restore(r);
   CHECK(rr.rows == dr.total_rows());
+  CHECK(rr.load_method == (method == LoadMethod::insert ? "insert" : "load-data"));
 
   for (std::size_t i = 0; i < dbs.size(); ++i) {
     INFO("database " << dbs[i]);
@@ -530,6 +534,8 @@ TEST_CASE("numbers of every type round-trip exactly at their edges", "[types]") 
   CHECK(scalar_text(*s, "SELECT d FROM types_num.floats WHERE id = 3") == "5e-324");
   CHECK(scalar_text(*s, "SELECT COUNT(*) FROM types_num.ints WHERE id = 0") == "1");
   round_trip(*s, {"types_num"}, "types-num");
+  // The same values through the INSERT loader (its literals per value kind).
+  round_trip(*s, {"types_num"}, "types-num-insert", 0, LoadMethod::insert);
   CHECK(scalar_text(*s, "SELECT COUNT(*) FROM types_num.ints WHERE id = 0") == "1");
   CHECK(scalar_text(*s, "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE "
                         "TABLE_SCHEMA = 'types_num' AND TABLE_NAME = 'ints'") == "9000000000");
@@ -547,6 +553,8 @@ TEST_CASE("strings, binaries, ENUM and SET round-trip byte for byte", "[types]")
         "2/2");
   CHECK(scalar_text(*s, "SELECT HEX(u16) FROM types_str.charsets WHERE id = 3") == "5C4E");
   round_trip(*s, {"types_str"}, "types-str");
+  // The same values through the INSERT loader (its literals per value kind).
+  round_trip(*s, {"types_str"}, "types-str-insert", 0, LoadMethod::insert);
   CHECK(scalar_text(*s, "SELECT CONCAT(e2 + 0, '/', s2 + 0) FROM types_str.enums WHERE id = 2") ==
         "0/7");
   CHECK(scalar_text(*s, "SELECT LENGTH(lb) FROM types_str.binaries WHERE id = 2") == "1048576");
@@ -562,6 +570,8 @@ TEST_CASE("temporal, JSON, spatial, INET4/INET6 and UUID values round-trip exact
   CHECK(scalar_text(*s, "SELECT ts6 FROM types_misc.temporals WHERE id = 2") ==
         "2038-01-19 03:14:07.999999");
   round_trip(*s, {"types_misc"}, "types-misc");
+  // The same values through the INSERT loader (its literals per value kind).
+  round_trip(*s, {"types_misc"}, "types-misc-insert", 0, LoadMethod::insert);
   CHECK(scalar_text(*s, "SELECT ts6 FROM types_misc.temporals WHERE id = 2") ==
         "2038-01-19 03:14:07.999999");
   CHECK(scalar_text(*s, "SELECT ST_SRID(p) FROM types_misc.spatial WHERE id = 2") == "4326");
@@ -576,6 +586,7 @@ TEST_CASE("generated, invisible and defaulted columns, checks, keys and odd iden
   make_schema_features(*s);
   make_odd_identifiers(*s);
   round_trip(*s, {"types_schema", kOddDb}, "types-schema");
+  round_trip(*s, {"types_schema", kOddDb}, "types-schema-insert", 0, LoadMethod::insert);
   CHECK(scalar_text(*s, "SELECT CONCAT(h, '/', hs, '/', v, '/', st, '/', hv) FROM "
                         "types_schema.gen_cols WHERE id = 1") == "1/hidden/-2000/x!/-999");
   CHECK(scalar_text(*s, "SELECT upd FROM types_schema.gen_cols WHERE id = 1") ==
@@ -602,9 +613,34 @@ TEST_CASE("chunked dumps split tables keyed by every orderable type exactly", "[
   s->execute("DROP DATABASE types_keys");
 }
 
+// SHOW CREATE TABLE prints the DEFAULT of a BINARY/VARBINARY/BLOB column as its raw bytes
+// (`DEFAULT '\0<FF>'`), whatever character_set_results is: create_sql is not UTF-8, and the
+// manifest must carry it byte for byte (it once failed the dump with "[json.exception.
+// type_error.316] invalid UTF-8 byte").
+TEST_CASE("a binary column DEFAULT that is not UTF-8 round-trips exactly", "[types]") {
+  auto s = sandbox_session();
+  run_all(*s, {
+      "DROP DATABASE IF EXISTS types_bin_default",
+      "CREATE DATABASE types_bin_default",
+      "CREATE TABLE types_bin_default.t (id INT PRIMARY KEY, b VARBINARY(4) DEFAULT X'00FF', "
+      "b2 BINARY(2) NOT NULL DEFAULT X'FFFE', bl BLOB DEFAULT X'80C0', "
+      "u VARCHAR(8) CHARACTER SET utf8mb4 DEFAULT '\\\\xFF中')",
+      "INSERT INTO types_bin_default.t (id) VALUES (1)",
+  });
+  round_trip(*s, {"types_bin_default"}, "types-bin-default");
+  CHECK(s->scalar("SELECT HEX(CONCAT(b, b2, bl)) FROM types_bin_default.t") ==
+        std::optional<std::string>("00FFFFFE80C0"));
+  s->execute("INSERT INTO types_bin_default.t (id) VALUES (2)");
+  CHECK(s->scalar("SELECT HEX(CONCAT(b, b2, bl, u)) FROM types_bin_default.t WHERE id = 2") ==
+        std::optional<std::string>("00FFFFFE80C05C784646E4B8AD"));
+  s->execute("DROP DATABASE types_bin_default");
+}
+
 // ---- known gaps -------------------------------------------------------------
 // Each of these fails today, for a reason outside the value codec (see the comment on
-// each). Hidden with [.]; run them with: integration_tests "[known-gap]".
+// each). Hidden with [.], so a plain run (meson test) stays green; run them with
+// integration_tests "[known-gap]". Catch2 also runs hidden tests that a tag filter names,
+// so the green set is integration_tests "[types]~[known-gap]".
 
 namespace {
 
@@ -701,27 +737,4 @@ TEST_CASE("known gap: a SEQUENCE and its next value survive the round trip",
   CHECK(s->query("SHOW CREATE SEQUENCE types_gap_seq.s").rows.at(0).at(1).value_or("") == ddl);
   CHECK(rows_as_text(*s, "SELECT * FROM types_gap_seq.s") == state);
   s->execute("DROP DATABASE types_gap_seq");
-}
-
-// SHOW CREATE TABLE prints the DEFAULT of a BINARY/VARBINARY/BLOB column as its raw bytes
-// (`DEFAULT '\0<FF>'`), whatever character_set_results is, so create_sql is not UTF-8
-// and writing the manifest (JSON) fails: "[json.exception.type_error.316] invalid UTF-8
-// byte". Fix (catalog + manifest + restore): keep create_sql as bytes — e.g. a
-// `create_sql_hex`/base64 key when it is not valid UTF-8, executed byte for byte (the
-// server accepts the raw bytes in a binary column's default over a utf8mb4 connection),
-// or rewrite binary columns' defaults as X'..' literals when reading the catalog.
-TEST_CASE("known gap: a binary column DEFAULT that is not UTF-8 survives the round trip",
-          "[types][known-gap][.]") {
-  auto s = sandbox_session();
-  run_all(*s, {
-      "DROP DATABASE IF EXISTS types_gap_default",
-      "CREATE DATABASE types_gap_default",
-      "CREATE TABLE types_gap_default.t (id INT PRIMARY KEY, b VARBINARY(4) DEFAULT X'00FF', "
-      "b2 BINARY(2) NOT NULL DEFAULT X'FFFE')",
-      "INSERT INTO types_gap_default.t (id) VALUES (1)",
-  });
-  round_trip(*s, {"types_gap_default"}, "types-gap-default");
-  CHECK(s->scalar("SELECT HEX(CONCAT(b, b2)) FROM types_gap_default.t") ==
-        std::optional<std::string>("00FFFFFE"));
-  s->execute("DROP DATABASE types_gap_default");
 }

@@ -1,0 +1,516 @@
+#!/usr/bin/env bash
+# Benchmark omsdump/omsrestore against mydumper/myloader, mariadb-dump/mariadb and the
+# server's own read and load limits, on one sandbox and one synthetic data set.
+#
+#   bench/run.sh --scale N [--runs 3] [--threads 2] [--seed 42] [--tools DIR]
+#                [--results DIR] [--work DIR] [--buffer-pool SIZE] [--regenerate] [--keep]
+#                [--mydumper-rows R] [--smoke]
+#
+# Server: the sandbox named by $OMSB_SANDBOX_DIR if set, otherwise one started here (and
+#   stopped at the end).  Data: bench/generate.sh --scale N --seed S, skipped when
+#   bench_meta.info already records that scale and seed (--regenerate forces it).
+# Tools: omsdump/omsrestore from DIR (default build-bench/tools, else build/tools);
+#   mydumper/myloader (Debian package mydumper) and /usr/bin/time are installed with apt-get
+#   when missing and running as root; without mydumper its rows are skipped.
+# Per run, tools alternate (the order rotates from run to run):
+#   dump:    omsdump (compressed, checksummed, --prune-heartbeat=none, -q), mydumper plain,
+#            mydumper -c (gzip), mariadb-dump --single-transaction, and the read limit
+#            (THREADS mariadb --quick clients each streaming SELECT * of a share of the rows
+#            to /dev/null);
+#   restore: omsrestore --skip-binlog (from the omsdump archive), myloader (from the plain
+#            mydumper dump), mariadb < the mariadb-dump file, and the load limit (server-side
+#            LOAD DATA INFILE of files written beforehand with SELECT ... INTO OUTFILE,
+#            secondary indexes added afterwards).  Every restore runs without binary logging
+#            (myloader's default; SET sql_log_bin=0 for the others), after DROP DATABASE of
+#            the four databases, and is followed by CHECKSUM TABLE of every table, compared
+#            with the source's (recorded once before the first dump).
+# Output: a table on stdout; DIR (default bench/results/scale-N-DATE) gets runs.tsv (every
+#   measurement), summary.tsv (medians), targets.tsv, source.tsv, source-checksums.tsv,
+#   env.txt and table.txt.  Passwords only through --defaults-file (the sandbox's client.cnf).
+#   Exit status 1 if any tool failed or any restore's checksums differ from the source's.
+# --smoke: one run of omsdump/omsrestore (and mydumper/myloader when installed) with the
+#   checksum comparison, no limits, no mariadb-dump, no apt-get, no buffer pool change; a
+#   results directory under /tmp that is removed (bench/smoke.sh uses it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PROG=bench
+
+die() { echo "$PROG: error: $*" >&2; exit 1; }
+log() { echo "$PROG: $*" >&2; }
+usage() {
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
+  exit "${1:-2}"
+}
+
+SCALE="" RUNS=3 THREADS=2 SEED=42 TOOLS="" RES="" WORK="" BUFFER_POOL=2G REGEN=0 KEEP=0 MYD_ROWS=250000 SMOKE=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --scale) SCALE=${2:-}; shift 2 ;;
+    --runs) RUNS=${2:-}; shift 2 ;;
+    --threads) THREADS=${2:-}; shift 2 ;;
+    --seed) SEED=${2:-}; shift 2 ;;
+    --tools) TOOLS=${2:-}; shift 2 ;;
+    --results) RES=${2:-}; shift 2 ;;
+    --work) WORK=${2:-}; shift 2 ;;
+    --buffer-pool) BUFFER_POOL=${2:-}; shift 2 ;;
+    --mydumper-rows) MYD_ROWS=${2:-}; shift 2 ;;
+    --regenerate) REGEN=1; shift ;;
+    --smoke) SMOKE=1; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h | --help) usage 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+[[ -n $SCALE ]] || die "--scale is required (e.g. --scale 0.2)"
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"
+[[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "--threads needs a positive integer"
+[[ $MYD_ROWS =~ ^[1-9][0-9]*$ ]] || die "--mydumper-rows needs a positive integer"
+if ((SMOKE)); then RUNS=1 BUFFER_POOL=""; fi
+
+if [[ -z $TOOLS ]]; then
+  if [[ -x build-bench/tools/omsdump ]]; then TOOLS=$ROOT/build-bench/tools; else TOOLS=$ROOT/build/tools; fi
+fi
+[[ -x $TOOLS/omsdump && -x $TOOLS/omsrestore ]] || die "no omsdump/omsrestore in '$TOOLS' (build: meson setup build-bench -Dbuildtype=release && ninja -C build-bench)"
+
+# ---------------------------------------------------------------------------- prerequisites
+want_pkgs=()
+command -v mydumper >/dev/null 2>&1 || want_pkgs+=(mydumper)
+[[ -x /usr/bin/time ]] || want_pkgs+=(time)
+if ((${#want_pkgs[@]})) && ((SMOKE == 0)) && [[ $(id -u) == 0 ]]; then
+  log "installing ${want_pkgs[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${want_pkgs[@]}" >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${want_pkgs[@]}" >/dev/null 2>&1; } ||
+    log "warning: could not install ${want_pkgs[*]}"
+fi
+HAVE_TIME=1
+[[ -x /usr/bin/time ]] || { HAVE_TIME=0; log "warning: /usr/bin/time is missing (apt-get install time): no peak RSS or CPU figures"; }
+HAVE_MYD=0
+if command -v mydumper >/dev/null 2>&1 && command -v myloader >/dev/null 2>&1; then HAVE_MYD=1
+elif ((SMOKE == 0)); then log "warning: mydumper/myloader not installed: skipped"; fi
+
+# ---------------------------------------------------------------------------- sandbox
+OWN_SANDBOX=0
+if [[ -z ${OMSB_SANDBOX_DIR:-} || ! -r ${OMSB_SANDBOX_DIR:-/nonexistent}/client.cnf ]]; then
+  log "starting a sandbox server"
+  eval "$(bash scripts/sandbox-db.sh start)"
+  OWN_SANDBOX=1
+fi
+CNF=$OMSB_SANDBOX_DIR/client.cnf
+
+[[ -n $WORK ]] || WORK=$(mktemp -d /tmp/omsb-bench.XXXXXX)
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+if [[ -z $RES ]]; then
+  if ((SMOKE)); then RES=$WORK/results; else RES=$ROOT/bench/results/scale-$SCALE-$(date +%Y%m%d-%H%M%S); fi
+fi
+mkdir -p "$RES"
+RES=$(cd "$RES" && pwd)
+
+cleanup() {
+  local rc=$?
+  if ((KEEP == 0)); then rm -rf -- "$WORK"; else log "work files kept in $WORK"; fi
+  if ((OWN_SANDBOX)); then bash scripts/sandbox-db.sh stop "$OMSB_SANDBOX_DIR" >/dev/null 2>&1 || true; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+
+sql() { mariadb --defaults-file="$CNF" --batch --skip-column-names "$@"; }
+
+DBS=(bench_rm bench_cm bench_cm_hb1 bench_cm_hb2)
+DBLIST="'bench_rm','bench_cm','bench_cm_hb1','bench_cm_hb2'"
+REGEX='^(bench_rm|bench_cm|bench_cm_hb1|bench_cm_hb2)\.'
+
+if [[ -n $BUFFER_POOL ]]; then
+  sql -e "SET GLOBAL innodb_buffer_pool_size = $(numfmt --from=iec "$BUFFER_POOL")" ||
+    log "warning: could not resize the buffer pool"
+  sleep 2
+fi
+
+# ---------------------------------------------------------------------------- data
+have=$(sql -e "SELECT CONCAT(scale, ' ', seed) FROM bench_meta.info" 2>/dev/null || true)
+if ((REGEN)) || [[ $have != "$SCALE $SEED" ]]; then
+  log "generating scale $SCALE seed $SEED"
+  t0=$(date +%s.%N)
+  bash bench/generate.sh --scale "$SCALE" --seed "$SEED" --defaults-file "$CNF" -q
+  GEN_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  log "generated in $GEN_S s"
+else
+  GEN_S=reused
+  log "reusing the data set already on the server (scale $SCALE seed $SEED)"
+fi
+
+mapfile -t TABLES < <(sql -e "SELECT CONCAT(table_schema, '.', table_name) FROM information_schema.TABLES
+  WHERE table_schema IN ($DBLIST) AND table_type = 'BASE TABLE' ORDER BY 1")
+((${#TABLES[@]})) || die "no tables in ${DBS[*]}"
+TABLE_LIST=$(printf '%s, ' "${TABLES[@]}"); TABLE_LIST=${TABLE_LIST%, }
+
+checksums() { sql -e "CHECKSUM TABLE $TABLE_LIST" 2>&1 | LC_ALL=C sort; }
+
+log "recording source checksums and sizes"
+checksums >"$RES/source-checksums.tsv"
+grep -q NULL "$RES/source-checksums.tsv" && die "CHECKSUM TABLE of the source failed: $(cat "$RES/source-checksums.tsv")"
+{
+  printf 'table\trows\tdata_bytes\tindex_bytes\n'
+  for t in "${TABLES[@]}"; do
+    db=${t%%.*} tb=${t#*.}
+    n=$(sql -e "SELECT COUNT(*) FROM \`$db\`.\`$tb\`")
+    sql -e "SELECT '$t', $n, data_length, index_length FROM information_schema.TABLES WHERE table_schema = '$db' AND table_name = '$tb'"
+  done
+} >"$RES/source.tsv"
+SRC_ROWS=$(awk -F'\t' 'NR > 1 { s += $2 } END { print s }' "$RES/source.tsv")
+SRC_BYTES=$(awk -F'\t' 'NR > 1 { s += $3 + $4 } END { print s }' "$RES/source.tsv")
+SRC_MIB=$(awk -v b="$SRC_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')
+
+# ---------------------------------------------------------------------------- read units
+# A unit is a table, or a key range of a big table with a single integer primary key; units
+# go to THREADS connections, largest first to the least loaded.  The same units feed the read
+# limit (SELECT *) and the load limit (INTO OUTFILE / LOAD DATA INFILE).
+mkdir -p "$WORK/limit"
+: >"$WORK/limit/units.tsv"
+for t in "${TABLES[@]}"; do
+  db=${t%%.*} tb=${t#*.}
+  bytes=$(awk -F'\t' -v t="$t" '$1 == t { print $3 + 0 }' "$RES/source.tsv")
+  pk=$(sql -e "SELECT GROUP_CONCAT(s.column_name), MAX(c.data_type) FROM information_schema.STATISTICS s
+      JOIN information_schema.COLUMNS c ON c.table_schema = s.table_schema AND c.table_name = s.table_name AND c.column_name = s.column_name
+      WHERE s.table_schema = '$db' AND s.table_name = '$tb' AND s.index_name = 'PRIMARY' HAVING COUNT(*) = 1")
+  col=$(cut -f1 <<<"$pk") typ=$(cut -f2 <<<"$pk")
+  if [[ -n $col && $typ =~ int$ ]] && ((THREADS > 1 && bytes * 4 * THREADS > SRC_BYTES)); then
+    read -r lo hi < <(sql -e "SELECT MIN(\`$col\`), MAX(\`$col\`) FROM \`$db\`.\`$tb\`")
+    for ((k = 0; k < THREADS; k++)); do
+      a=$((lo + (hi - lo + 1) * k / THREADS)) b=$((lo + (hi - lo + 1) * (k + 1) / THREADS))
+      printf '%s\t%s\t`%s` >= %s AND `%s` < %s\t%s\n' "$db" "$tb" "$col" "$a" "$col" "$b" $((bytes / THREADS)) >>"$WORK/limit/units.tsv"
+    done
+  else
+    printf '%s\t%s\t1\t%s\n' "$db" "$tb" "$bytes" >>"$WORK/limit/units.tsv"
+  fi
+done
+sort -t$'\t' -k4,4nr "$WORK/limit/units.tsv" | awk -F'\t' -v n="$THREADS" '
+  { best = 0; for (i = 1; i < n; i++) if (load[i] < load[best]) best = i; load[best] += $4; print best "\t" NR "\t" $0 }' \
+  >"$WORK/limit/assigned.tsv"
+
+mkdir -p "$WORK/outfile"
+LOAD_SETUP="SET SESSION sql_log_bin = 0; SET SESSION unique_checks = 0; SET SESSION foreign_key_checks = 0;"
+for ((i = 0; i < THREADS; i++)); do
+  awk -F'\t' -v i="$i" '$1 == i { printf "SELECT * FROM `%s`.`%s` WHERE %s;\n", $3, $4, $5 }' "$WORK/limit/assigned.tsv" >"$WORK/limit/read_$i.sql"
+  { echo "$LOAD_SETUP"
+    awk -F'\t' -v i="$i" -v d="$WORK/outfile" '$1 == i { printf "LOAD DATA INFILE '\''%s/u%d.txt'\'' INTO TABLE `%s`.`%s` CHARACTER SET binary;\n", d, $2, $3, $4 }' "$WORK/limit/assigned.tsv"
+  } >"$WORK/limit/load_$i.sql"
+  : >"$WORK/limit/index_$i.sql"
+done
+
+# A script per limit, so that each is one timed process.
+cat >"$WORK/limit/read.sh" <<'EOF'
+#!/usr/bin/env bash
+# read.sh CNF DIR: every DIR/read_*.sql on its own connection, rows discarded.
+pids=()
+for f in "$2"/read_*.sql; do
+  mariadb --defaults-file="$1" --quick --batch --skip-column-names <"$f" >/dev/null &
+  pids+=($!)
+done
+rc=0
+for p in "${pids[@]}"; do wait "$p" || rc=1; done
+exit $rc
+EOF
+cat >"$WORK/limit/load.sh" <<'EOF'
+#!/usr/bin/env bash
+# load.sh CNF DIR: schema.sql, then DIR/load_*.sql in parallel, then DIR/index_*.sql in parallel.
+set -e
+mariadb --defaults-file="$1" <"$2/schema.sql"
+par() {
+  local pids=() rc=0 f p
+  for f in "$2"/$3_*.sql; do mariadb --defaults-file="$1" <"$f" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  return $rc
+}
+par "$1" "$2" load
+par "$1" "$2" index
+EOF
+
+# The load limit's schema: CREATE TABLE without secondary indexes, which become one
+# ALTER TABLE ... ADD per table afterwards (spread over the connections).
+{
+  echo "SET SESSION sql_log_bin = 0; SET NAMES utf8mb4;"
+  for db in "${DBS[@]}"; do
+    sql -e "SELECT CONCAT('CREATE DATABASE \`', schema_name, '\` DEFAULT CHARACTER SET ', default_character_set_name,
+      ' COLLATE ', default_collation_name, ';') FROM information_schema.SCHEMATA WHERE schema_name = '$db'"
+  done
+} >"$WORK/limit/schema.sql"
+k=0
+for t in "${TABLES[@]}"; do
+  db=${t%%.*} tb=${t#*.}
+  ddl=$(sql --raw -e "SHOW CREATE TABLE \`$db\`.\`$tb\`" | sed '1s/^[^\t]*\t//')
+  awk -v db="$db" -v tb="$tb" -v sf="$WORK/limit/schema.sql" -v xf="$WORK/limit/index_$((k % THREADS)).sql" '
+    /^  (UNIQUE )?KEY / { sub(/,$/, ""); sub(/^  /, ""); idx = idx (idx == "" ? "" : ", ") "ADD " $0; next }
+    /^\)/ { if (n) sub(/,$/, "", line[n]) }
+    { line[++n] = $0 }
+    END {
+      sub(/^CREATE TABLE /, "CREATE TABLE `" db "`.", line[1])
+      for (i = 1; i <= n; i++) print line[i] (i == n ? ";" : "") >> sf
+      if (idx != "") print "SET SESSION sql_log_bin = 0; ALTER TABLE `" db "`.`" tb "` " idx ";" >> xf
+    }' <<<"$ddl"
+  k=$((k + 1))
+done
+
+# ---------------------------------------------------------------------------- measuring
+RUNS_TSV=$RES/runs.tsv
+printf 'phase\ttool\trun\tseconds\tpeak_rss_kb\tsize_bytes\tclient_cpu_s\tserver_cpu_s\tcheck\tloadavg\n' >"$RUNS_TSV"
+
+SERVER_PID=$(cat "$OMSB_SANDBOX_DIR/mysqld.pid" 2>/dev/null || true)
+TICKS=$(getconf CLK_TCK)
+# server_cpu: CPU seconds (user + system) the server process has used so far.
+server_cpu() {
+  if [[ -n $SERVER_PID && -r /proc/$SERVER_PID/stat ]]; then
+    awk -v t="$TICKS" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$SERVER_PID/stat"
+  else
+    echo 0
+  fi
+}
+
+# measure PHASE TOOL RUN OUTPUT_PATH CMD...: time CMD; record wall seconds, peak RSS, size,
+# the client's and the server's CPU seconds, and the load average before it started.
+measure() {
+  local phase=$1 tool=$2 run=$3 out=$4 tf la secs rss ucpu scpu s0 s1 size=- rc=0
+  shift 4
+  tf=$WORK/time.$tool.$run
+  la=$(cut -d' ' -f1 /proc/loadavg)
+  s0=$(server_cpu)
+  if ((HAVE_TIME)); then
+    /usr/bin/time -f '%e %M %U %S' -o "$tf" -- "$@" >"$WORK/log.$tool.$run" 2>&1 || rc=$?
+    s1=$(server_cpu)
+    read -r secs rss ucpu scpu < <(tail -n 1 "$tf")
+  else
+    local t0; t0=$(date +%s.%N)
+    "$@" >"$WORK/log.$tool.$run" 2>&1 || rc=$?
+    s1=$(server_cpu)
+    secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') rss=- ucpu=0 scpu=0
+  fi
+  if ((rc != 0)); then
+    log "$tool run $run failed (exit $rc): $(tail -n 3 "$WORK/log.$tool.$run" | tr '\n' ' ')"
+    secs=FAIL
+  fi
+  if [[ $out != - && -e $out ]]; then size=$(du -sb "$out" | cut -f1); fi
+  ((rc == 0)) || FAILED=1
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$tool" "$run" "$secs" "$rss" "$size" \
+    "$(awk -v u="$ucpu" -v s="$scpu" 'BEGIN { printf "%.2f", u + s }')" "$(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.2f", b - a }')" \
+    "${CHECK:--}" "$la" >>"$RUNS_TSV"
+}
+
+drop_dbs() {
+  sql -e "SET SESSION sql_log_bin = 0; $(printf 'DROP DATABASE IF EXISTS `%s`; ' "${DBS[@]}")"
+}
+
+verify_restore() {
+  local got="$WORK/checksums.got" bad
+  checksums >"$got"
+  if cmp -s "$got" "$RES/source-checksums.tsv"; then echo ok; return; fi
+  bad=$(LC_ALL=C join -t$'\t' -a1 -e MISSING -o 0,1.2,2.2 "$RES/source-checksums.tsv" "$got" | awk -F'\t' '$2 != $3' | wc -l)
+  echo "MISMATCH:$bad"
+}
+
+dump_tool() {
+  local tool=$1 run=$2 out
+  case $tool in
+    omsdump)
+      out=$WORK/dump-omsdump; rm -rf "$out"
+      measure dump omsdump "$run" "$out" "$TOOLS/omsdump" --defaults-file="$CNF" -B "${DBS[@]}" -o "$out" \
+        -t "$THREADS" --prune-heartbeat=none -q ;;
+    mydumper)
+      out=$WORK/dump-mydumper; rm -rf "$out"
+      measure dump mydumper "$run" "$out" mydumper --defaults-file="$CNF" --regex "$REGEX" -t "$THREADS" \
+        -r "$MYD_ROWS" -o "$out" -v 1 ;;
+    mydumper-gz)
+      out=$WORK/dump-mydumper-gz; rm -rf "$out"
+      measure dump mydumper-gz "$run" "$out" mydumper --defaults-file="$CNF" --regex "$REGEX" -t "$THREADS" \
+        -r "$MYD_ROWS" -c -o "$out" -v 1 ;;
+    mariadb-dump)
+      out=$WORK/dump-mariadb.sql; rm -f "$out"
+      measure dump mariadb-dump "$run" "$out" bash -c 'mariadb-dump --defaults-file="$1" --single-transaction --databases "${@:3}" >"$2"' \
+        _ "$CNF" "$out" "${DBS[@]}" ;;
+    read-limit)
+      measure dump read-limit "$run" - bash "$WORK/limit/read.sh" "$CNF" "$WORK/limit" ;;
+  esac
+}
+
+restore_tool() {
+  local tool=$1 run=$2
+  drop_dbs
+  CHECK=- 
+  case $tool in
+    omsrestore)
+      rm -f "$WORK/dump-omsdump.restore-journal"
+      measure restore omsrestore "$run" - "$TOOLS/omsrestore" --defaults-file="$CNF" -t "$THREADS" --skip-binlog -q "$WORK/dump-omsdump" ;;
+    myloader)
+      measure restore myloader "$run" - myloader --defaults-file="$CNF" -d "$WORK/dump-mydumper" -t "$THREADS" -v 1 ;;
+    mariadb)
+      measure restore mariadb "$run" - bash -c 'mariadb --defaults-file="$1" --init-command="SET sql_log_bin = 0" <"$2"' \
+        _ "$CNF" "$WORK/dump-mariadb.sql" ;;
+    load-limit)
+      measure restore load-limit "$run" - bash "$WORK/limit/load.sh" "$CNF" "$WORK/limit" ;;
+  esac
+  # The check goes into the row just written.
+  local c; c=$(verify_restore)
+  sed -i '$ s/\t-\t\([^\t]*\)$/\t'"$c"'\t\1/' "$RUNS_TSV"
+  [[ $c == ok ]] || { FAILED=1; log "$tool run $run: CHECKSUM TABLE differs from the source ($c)"; }
+}
+
+FAILED=0
+DUMP_TOOLS=(omsdump) RESTORE_TOOLS=(omsrestore)
+if ((HAVE_MYD)); then
+  DUMP_TOOLS+=(mydumper)
+  ((SMOKE)) || DUMP_TOOLS+=(mydumper-gz)
+  RESTORE_TOOLS+=(myloader)
+fi
+if ((SMOKE == 0)); then
+  DUMP_TOOLS+=(mariadb-dump read-limit)
+  RESTORE_TOOLS+=(mariadb load-limit)
+fi
+
+# rotated N ARRAY...: ARRAY rotated left by N.
+rotated() { local n=$1; shift; local a=("$@") i; for ((i = 0; i < ${#a[@]}; i++)); do echo "${a[(i + n) % ${#a[@]}]}"; done; }
+
+for ((r = 1; r <= RUNS; r++)); do
+  for tool in $(rotated $((r - 1)) "${DUMP_TOOLS[@]}"); do
+    log "run $r/$RUNS dump $tool"
+    CHECK=- dump_tool "$tool" "$r"
+  done
+done
+
+OUTFILE_BYTES=-
+if ((SMOKE == 0)); then
+  log "writing the load limit's files (SELECT ... INTO OUTFILE, not timed)"
+  rm -rf "$WORK/outfile"; mkdir -p "$WORK/outfile"
+  awk -F'\t' -v d="$WORK/outfile" '{ printf "SELECT * INTO OUTFILE '\''%s/u%d.txt'\'' CHARACTER SET binary FROM `%s`.`%s` WHERE %s;\n", d, $2, $3, $4, $5 }' \
+    "$WORK/limit/assigned.tsv" | sql
+  OUTFILE_BYTES=$(du -sb "$WORK/outfile" | cut -f1)
+fi
+
+for ((r = 1; r <= RUNS; r++)); do
+  for tool in $(rotated $((r - 1)) "${RESTORE_TOOLS[@]}"); do
+    log "run $r/$RUNS restore $tool"
+    restore_tool "$tool" "$r"
+  done
+done
+
+# Leave the source as it was; if the last restore was wrong, make the next run regenerate.
+if [[ $(verify_restore) != ok ]]; then
+  log "the databases differ from the source after the last restore: forcing regeneration next time"
+  sql -e "DROP TABLE IF EXISTS bench_meta.info"
+fi
+
+# ---------------------------------------------------------------------------- report
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  echo "command: bench/run.sh --scale $SCALE --runs $RUNS --threads $THREADS --seed $SEED"
+  echo "nproc: $(nproc)"
+  echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+  echo "cpu: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+  echo "kernel: $(uname -r)"
+  echo "disk: $(df -h "$WORK" | awk 'NR == 2 { print $1 " " $2 " (" $5 " used)" }') $(lsblk -dno NAME,ROTA,MODEL 2>/dev/null | tr '\n' ';')"
+  echo "server: $(sql -e 'SELECT VERSION()') buffer_pool=$(sql -e 'SELECT @@innodb_buffer_pool_size') log_bin=$(sql -e 'SELECT @@log_bin') flush_log_at_trx_commit=$(sql -e 'SELECT @@innodb_flush_log_at_trx_commit')"
+  echo "omsdump: $("$TOOLS/omsdump" --version 2>&1 | head -n 1) ($TOOLS)"
+  echo "omsrestore: $("$TOOLS/omsrestore" --version 2>&1 | head -n 1)"
+  ((HAVE_MYD)) && echo "mydumper: $(mydumper --version 2>&1 | head -n 1); myloader: $(myloader --version 2>&1 | head -n 1)"
+  echo "mariadb-dump: $(mariadb-dump --version | head -n 1)"
+  echo "mariadb: $(mariadb --version | head -n 1)"
+  echo "scale: $SCALE seed: $SEED generate_seconds: $GEN_S"
+  echo "source: ${#TABLES[@]} tables, $SRC_ROWS rows, $SRC_BYTES bytes (InnoDB data+index)"
+  echo "load-limit files (INTO OUTFILE): $OUTFILE_BYTES bytes"
+  echo "mydumper rows per chunk: $MYD_ROWS"
+  echo "loadavg at end: $(cat /proc/loadavg)"
+} >"$RES/env.txt"
+
+# summary.tsv: per phase and tool, medians over the runs (failed runs left out).
+awk -F'\t' '
+  function median(list,   n, a, x, y, t) {
+    n = split(list, a, " ")
+    if (!n) return "-"
+    for (x = 1; x <= n; x++) for (y = x + 1; y <= n; y++) if (a[y] + 0 < a[x] + 0) { t = a[x]; a[x] = a[y]; a[y] = t }
+    lo = a[1]; hi = a[n]
+    return n % 2 ? a[(n + 1) / 2] : sprintf("%.2f", (a[n / 2] + a[n / 2 + 1]) / 2)
+  }
+  NR > 1 {
+    k = $1 "\t" $2
+    if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+    runs[k]++
+    if ($4 == "FAIL") { fail[k]++; next }
+    v[k] = v[k] " " $4; cc[k] = cc[k] " " $7; sc[k] = sc[k] " " $8
+    if ($5 + 0 > rss[k] + 0) rss[k] = $5
+    size[k] = $6
+    if ($9 == "ok") ok[k]++; else if ($9 != "-") bad[k] = $9
+  }
+  END {
+    print "phase\ttool\truns\tmedian_s\tmin_s\tmax_s\tpeak_rss_kb\tsize_bytes\tclient_cpu_s\tserver_cpu_s\tcheck"
+    for (j = 1; j <= nk; j++) {
+      k = order[j]
+      m = median(v[k]); mn = (m == "-") ? "-" : lo; mx = (m == "-") ? "-" : hi
+      chk = (k ~ /^restore/) ? ((ok[k] + 0) "/" runs[k] " ok" (k in bad ? " " bad[k] : "")) : "-"
+      if (fail[k]) chk = chk " " fail[k] " failed"
+      print k "\t" runs[k] "\t" m "\t" mn "\t" mx "\t" (k in rss ? rss[k] : "-") "\t" (k in size ? size[k] : "-") "\t" \
+        median(cc[k]) "\t" median(sc[k]) "\t" chk
+    }
+  }' "$RUNS_TSV" >"$RES/summary.tsv"
+
+med() { awk -F'\t' -v p="$1" -v t="$2" '$1 == p && $2 == t { print $4 }' "$RES/summary.tsv"; }
+col() { awk -F'\t' -v p="$1" -v t="$2" -v c="$3" '$1 == p && $2 == t { print $c }' "$RES/summary.tsv"; }
+
+{
+  printf 'omsbackup benchmark: scale %s (seed %s), %d runs, %d threads; source %d tables, %d rows, %s MiB (InnoDB data+index)\n' \
+    "$SCALE" "$SEED" "$RUNS" "$THREADS" "${#TABLES[@]}" "$SRC_ROWS" "$SRC_MIB"
+  printf 'wall seconds: median (min-max) of the runs; ratio = median / omsdump'"'"'s or omsrestore'"'"'s median (>1: omsbackup faster)\n\n'
+  awk -F'\t' -v src="$SRC_BYTES" -v od="$(med dump omsdump)" -v orr="$(med restore omsrestore)" '
+    function mib(b) { return (b == "-" || b == "") ? "-" : sprintf("%.1f", b / 1048576) }
+    NR == 1 { next }
+    {
+      if ($1 != last) {
+        printf "%-8s %-12s %8s %15s %6s %7s %9s %8s %8s %8s  %s\n", toupper($1), "tool", "median s", "min-max", "ratio",
+          "MiB/s", "size MiB", "RSS MiB", "cli CPU", "srv CPU", ($1 == "restore" ? "checksums" : "")
+        last = $1
+      }
+      base = ($1 == "dump") ? od : orr
+      ratio = ($4 == "-" || base == "" || base == "-" || base + 0 == 0) ? "-" : sprintf("%.2f", $4 / base)
+      rate = ($4 == "-" || $4 + 0 == 0) ? "-" : sprintf("%.1f", src / 1048576 / $4)
+      printf "%-8s %-12s %8s %15s %6s %7s %9s %8s %8s %8s  %s\n", "", $2, $4, ($4 == "-" ? "-" : $5 "-" $6), ratio, rate, mib($8),
+        ($7 == "-" ? "-" : mib($7 * 1024)), $9, $10, ($1 == "restore" ? $11 : "")
+    }' "$RES/summary.tsv"
+  echo
+  echo "MiB/s: source InnoDB size / median.  RSS: peak resident set of the client process (largest one for the"
+  echo "limits, whose work is in the server).  cli/srv CPU: median CPU seconds (user+system) of the client process(es)"
+  echo "and of the server during the run (less sensitive than wall time to other load on the machine)."
+  echo
+} | tee "$RES/table.txt"
+
+# ---------------------------------------------------------------------------- targets
+{
+  printf 'target\tvalue\tgoal\tmet\n'
+  verdict() { awk -v v="$1" -v g="$2" -v op="$3" 'BEGIN { if (v == "" || v == "-") { print "n/a"; exit } print ((op == ">=" ? v >= g : v <= g) ? "yes" : "NO") }'; }
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+  if ((HAVE_MYD)); then
+    v=$(ratio "$(med dump mydumper)" "$(med dump omsdump)")
+    printf 'dump speed: mydumper plain / omsdump\t%s\t>= 1.5\t%s\n' "$v" "$(verdict "$v" 1.5 '>=')"
+  fi
+  v=$(ratio "$(med dump omsdump)" "$(med dump read-limit)")
+  printf 'dump: omsdump / read limit\t%s\t<= 1.2\t%s\n' "$v" "$(verdict "$v" 1.2 '<=')"
+  if ((HAVE_MYD)); then
+    v=$(ratio "$(med restore myloader)" "$(med restore omsrestore)")
+    printf 'restore speed: myloader / omsrestore\t%s\t>= 1.5\t%s\n' "$v" "$(verdict "$v" 1.5 '>=')"
+  fi
+  v=$(ratio "$(med restore omsrestore)" "$(med restore load-limit)")
+  printf 'restore: omsrestore / load limit\t%s\t<= 1.2\t%s\n' "$v" "$(verdict "$v" 1.2 '<=')"
+  if ((HAVE_MYD)); then
+    v=$(ratio "$(col dump omsdump 8)" "$(col dump mydumper-gz 8)")
+    printf 'archive size: omsdump / mydumper -c\t%s\t<= 1.0\t%s\n' "$v" "$(verdict "$v" 1.0 '<=')"
+  fi
+  printf 'peak RSS omsdump (KiB)\t%s\tflat within 20%% between scales\tcompare runs\n' "$(col dump omsdump 7)"
+  printf 'peak RSS omsrestore (KiB)\t%s\tflat within 20%% between scales\tcompare runs\n' "$(col restore omsrestore 7)"
+  printf 'restores with equal CHECKSUM TABLE\t%s\tall\t%s\n' \
+    "$(awk -F'\t' '$1 == "restore" { n++; if ($9 == "ok") k++ } END { print k + 0 "/" n + 0 }' "$RUNS_TSV")" \
+    "$(awk -F'\t' '$1 == "restore" && $2 ~ /^oms/ && $9 != "ok" { b = 1 } END { print b ? "NO (omsrestore)" : "yes (omsrestore)" }' "$RUNS_TSV")"
+} >"$RES/targets.tsv"
+if ((SMOKE == 0)); then
+  echo "TARGETS"
+  column -t -s$'\t' "$RES/targets.tsv" | sed 's/^/  /'
+  echo
+  echo "results: $RES"
+fi
+((FAILED == 0)) || { log "some runs failed or restored different data (see above and $RES/runs.tsv)"; exit 1; }
