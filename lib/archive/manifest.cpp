@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "omsbackup/error.h"
+#include "util/hex.h"
 #include "util/utf8.h"
 
 namespace omsbackup {
@@ -32,18 +33,9 @@ std::string str(const json& j, const char* key, const std::string& where) {
   const json& v = need(j, key, where);
   if (v.is_string()) return v.get<std::string>();
   if (v.is_object() && v.size() == 1 && v.contains("hex") && v["hex"].is_string()) {
-    const std::string& hex = v["hex"].get_ref<const std::string&>();
-    std::string out;
-    if (hex.size() % 2 != 0) bad(fmt::format("{}.{} has odd-length hex", where, key));
-    for (std::size_t i = 0; i < hex.size(); i += 2) {
-      auto digit = [&](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        bad(fmt::format("{}.{} has a bad hex digit", where, key));
-      };
-      out.push_back(static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1])));
-    }
-    return out;
+    std::optional<std::string> bytes = hex_decode(v["hex"].get_ref<const std::string&>());
+    if (!bytes) bad(fmt::format("{}.{} holds bad hex", where, key));
+    return *bytes;
   }
   bad(fmt::format("{}.{} is not a string", where, key));
 }
@@ -54,13 +46,7 @@ void hex_invalid_text(json& j) {
   if (j.is_string()) {
     const std::string& s = j.get_ref<const std::string&>();
     if (is_valid_utf8(s)) return;
-    static const char* digits = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char c : s) {
-      hex.push_back(digits[c >> 4]);
-      hex.push_back(digits[c & 15]);
-    }
-    j = json{{"hex", hex}};
+    j = json{{"hex", hex_encode(s)}};
   } else if (j.is_structured()) {
     for (auto& v : j) hex_invalid_text(v);
   }

@@ -2,6 +2,8 @@
 // exactly as the index orders them, and the tuple predicates that select a chunk.
 #pragma once
 
+#include "util/hex.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,9 +33,6 @@ bool is_text_type(std::string_view data_type);      // char, varchar
 bool is_binary_type(std::string_view data_type);    // binary, varbinary
 bool is_chunkable_type(std::string_view data_type); // any type a chunk key may have
 
-// Uppercase hex of bytes, and back (nullopt on odd length or a non-hex digit).
-std::string hex_encode(std::string_view bytes);
-std::optional<std::string> hex_decode(std::string_view hex);
 
 // An SQL literal for one key value that compares with the column exactly as the index
 // orders it. `value` is the value's raw bytes for CHAR/VARCHAR/BINARY/VARBINARY, else the
