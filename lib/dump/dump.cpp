@@ -312,6 +312,9 @@ DumpReport dump(const DumpOptions& options) {
     DatabaseDef& db = defs.back();
     auto& tables = work.emplace_back();
     std::erase_if(db.tables, [&](const TableDef& t) { return !selected(options, db.name, t.name); });
+    // A trigger goes with its table.
+    std::erase_if(db.objects.triggers,
+                  [&](const TriggerDef& t) { return !selected(options, db.name, t.table); });
     if (db.tables.empty() && !options.allow_empty)
       throw Error(Errc::invalid_argument, db.name,
                   "has no tables to dump (or none that match --include/--exclude); an archive "
