@@ -14,9 +14,10 @@
 #   when missing and running as root; without mydumper its rows are skipped.
 # Per run, tools alternate (the order rotates from run to run):
 #   dump:    omsdump (compressed, checksummed, --prune-heartbeat=none, -q), mydumper plain,
-#            mydumper -c (gzip), mariadb-dump --single-transaction, and the read limit
-#            (THREADS mariadb --quick clients each streaming SELECT * of a share of the rows
-#            to /dev/null);
+#            mydumper -c (gzip), mariadb-dump --single-transaction, the read limit
+#            (THREADS connections of bench/read_limit.c, compiled here, each streaming
+#            SELECT * of a share of the rows and discarding them) and read-cli (the same
+#            with mariadb --quick --raw clients writing to /dev/null);
 #   restore: omsrestore --skip-binlog (from the omsdump archive), myloader (from the plain
 #            mydumper dump), mariadb < the mariadb-dump file, and the load limit (server-side
 #            LOAD DATA INFILE of files written beforehand with SELECT ... INTO OUTFILE,
@@ -199,13 +200,27 @@ for ((i = 0; i < THREADS; i++)); do
   : >"$WORK/limit/index_$i.sql"
 done
 
+# The read limit's client (bench/read_limit.c); without a C compiler, read-cli only.
+HAVE_RL=0
+if cc -O2 -o "$WORK/read_limit" bench/read_limit.c $(pkg-config --cflags --libs libmariadb 2>/dev/null || echo -lmariadb) \
+    >"$WORK/read_limit.log" 2>&1; then
+  HAVE_RL=1
+else
+  log "warning: could not compile bench/read_limit.c (the read limit falls back to read-cli): $(head -n 3 "$WORK/read_limit.log")"
+fi
+
 # A script per limit, so that each is one timed process.
 cat >"$WORK/limit/read.sh" <<'EOF'
 #!/usr/bin/env bash
-# read.sh CNF DIR: every DIR/read_*.sql on its own connection, rows discarded.
+# read.sh CNF DIR [CLIENT]: every DIR/read_*.sql on its own connection, rows discarded; with
+# CLIENT (bench/read_limit.c) that program, otherwise mariadb --quick --raw.
 pids=()
 for f in "$2"/read_*.sql; do
-  mariadb --defaults-file="$1" --quick --batch --skip-column-names <"$f" >/dev/null &
+  if [[ -n ${3:-} ]]; then
+    "$3" "$1" "$f" >/dev/null &
+  else
+    mariadb --defaults-file="$1" --quick --raw --batch --skip-column-names <"$f" >/dev/null &
+  fi
   pids+=($!)
 done
 rc=0
@@ -328,7 +343,13 @@ dump_tool() {
       measure dump mariadb-dump "$run" "$out" bash -c 'mariadb-dump --defaults-file="$1" --single-transaction --databases "${@:3}" >"$2"' \
         _ "$CNF" "$out" "${DBS[@]}" ;;
     read-limit)
-      measure dump read-limit "$run" - bash "$WORK/limit/read.sh" "$CNF" "$WORK/limit" ;;
+      if ((HAVE_RL)); then
+        measure dump read-limit "$run" - bash "$WORK/limit/read.sh" "$CNF" "$WORK/limit" "$WORK/read_limit"
+      else
+        measure dump read-limit "$run" - bash "$WORK/limit/read.sh" "$CNF" "$WORK/limit"
+      fi ;;
+    read-cli)
+      measure dump read-cli "$run" - bash "$WORK/limit/read.sh" "$CNF" "$WORK/limit" ;;
   esac
 }
 
@@ -363,6 +384,7 @@ if ((HAVE_MYD)); then
 fi
 if ((SMOKE == 0)); then
   DUMP_TOOLS+=(mariadb-dump read-limit)
+  ((HAVE_RL)) && DUMP_TOOLS+=(read-cli)
   RESTORE_TOOLS+=(mariadb load-limit)
 fi
 

@@ -85,6 +85,13 @@ class RestoreRun {
   void parallel(std::size_t n, const std::function<void(Session&, std::size_t)>& fn);
   void progress(const std::string& phase, std::uint64_t chunks, std::uint64_t rows,
                 std::uint64_t bytes, bool force = false);
+  // Beside the archive, never inside it (the archive must hold only its own files).
+  std::string journal_path() const {
+    if (!o_.journal.empty()) return o_.journal;
+    std::string dir = o_.archive;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    return dir + ".restore-journal";
+  }
   void check_cancel() const {
     if (o_.cancel != nullptr && o_.cancel->load())
       throw Error(Errc::cancelled, "restore", "cancelled by the caller");
@@ -199,7 +206,7 @@ void RestoreRun::open_workers() {
 }
 
 void RestoreRun::start_journal() {
-  std::string path = o_.journal.empty() ? o_.archive + ".restore-journal" : o_.journal;
+  std::string path = journal_path();
   std::string sha = manifest_sha256(env_, o_.archive);
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : targets_)
@@ -516,7 +523,7 @@ RestoreReport RestoreRun::run() {
     finish_database(s, t);
   }
   journal_.reset();
-  env_.remove_file(o_.journal.empty() ? o_.archive + ".restore-journal" : o_.journal);
+  env_.remove_file(journal_path());
   progress("done", 0, 0, 0, true);
   return report_;
 }

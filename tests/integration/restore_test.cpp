@@ -141,7 +141,7 @@ TEST_CASE("restore replaces a damaged database with the archived one", "[restore
   CHECK_FALSE(std::filesystem::exists(archive + ".restore-journal"));
 
   SECTION("restoring the same archive twice gives the same result") {
-    restore(restore_options(archive));
+    restore(restore_options(archive + "/"));  // a trailing slash: the journal stays outside
     require_same(source, capture(*s, kDb));
   }
   SECTION("the INSERT path gives the same result as LOAD DATA") {
