@@ -224,3 +224,28 @@ TEST_CASE("peak memory stays flat as the rows grow", "[dump][memory]") {
   s->execute("DROP DATABASE eng_mem_small");
   s->execute("DROP DATABASE eng_mem_big");
 }
+
+TEST_CASE("without the RELOAD privilege, automatic consistency falls back to checked snapshots",
+          "[dump][consistency]") {
+  auto s = sandbox_session();
+  make_accounts(*s);
+  s->execute("DROP USER IF EXISTS 'omsb_noreload'@'127.0.0.1'");
+  s->execute("CREATE USER 'omsb_noreload'@'127.0.0.1' IDENTIFIED BY 'x-Pass-42'");
+  s->execute("GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON *.* TO "
+             "'omsb_noreload'@'127.0.0.1'");
+  s->execute("GRANT BINLOG MONITOR ON *.* TO 'omsb_noreload'@'127.0.0.1'");
+  DumpOptions d = bank_dump("noreload", Consistency::automatic);
+  d.connection.user = "omsb_noreload";
+  d.connection.password = "x-Pass-42";
+  DumpReport r = dump(d);
+  CHECK(r.consistency == "snapshot");  // no writers: the binary log position did not move
+  std::uint64_t rows = 0;
+  std::size_t chunks = 0;
+  CHECK(archived_sum(r.archive, rows, chunks) == kTotal);
+  CHECK(rows == kAccounts);
+  d.consistency = Consistency::lock;
+  d.output = fresh_path("noreload-lock");
+  CHECK_THROWS_WITH(dump(d), Catch::Contains("RELOAD") || Catch::Contains("1227") ||
+                                 Catch::Contains("denied"));
+  s->execute("DROP USER 'omsb_noreload'@'127.0.0.1'");
+}
