@@ -13,6 +13,10 @@
 #   a random 24-char password.  DIR/env (shell-sourceable OMSB_* lines) and
 #   DIR/client.cnf (a [client] option file for --defaults-file) are written mode 0600.
 #   Only the env lines go to stdout; progress and errors go to stderr.
+#   TLS: DIR/tls holds a throwaway CA (ca.pem) and a server certificate for
+#   127.0.0.1 (IP SAN) and localhost (DNS SAN) signed by it, which mariadbd serves,
+#   plus an unrelated CA (wrong-ca.pem) for "wrong CA" tests; keys are mode 0600.
+#   OMSB_DB_SSL_CA and OMSB_DB_SSL_WRONG_CA name the two CA files.
 # stop / env: DIR defaults to $OMSB_SANDBOX_DIR.  stop is idempotent, and refuses to
 #   delete a directory that is not a sandbox (no marker/env file, or outside /tmp
 #   unless it is the one named by $OMSB_SANDBOX_DIR).
@@ -62,6 +66,36 @@ random_password() {
     pw+=$(head -c 256 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')
   done
   printf '%s' "${pw:0:24}"
+}
+
+# make_tls DIR: a throwaway CA, a server certificate signed by it (CN 127.0.0.1,
+# SAN IP:127.0.0.1 and DNS:localhost) and an unrelated second CA, in DIR (EC P-256 keys,
+# mode 0600).
+make_tls() {
+  local t=$1 openssl
+  openssl=$(find_bin openssl) || die "openssl not found (apt-get install openssl)"
+  mkdir -p "$t"
+  chmod 0700 "$t"
+  local ca
+  for ca in ca wrong-ca; do
+    "$openssl" req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -keyout "$t/$ca-key.pem" -out "$t/$ca.pem" -days 3650 \
+      -subj "/CN=omsbackup sandbox $ca $RANDOM$RANDOM" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+      >>"$t/openssl.log" 2>&1 || { cat "$t/openssl.log" >&2; die "could not create the sandbox $ca"; }
+  done
+  "$openssl" req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$t/server-key.pem" -out "$t/server.csr" -subj "/CN=127.0.0.1" \
+    >>"$t/openssl.log" 2>&1 || { cat "$t/openssl.log" >&2; die "could not create the server key"; }
+  printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
+    'keyUsage=critical,digitalSignature,keyEncipherment' 'extendedKeyUsage=serverAuth' \
+    'subjectAltName=IP:127.0.0.1,DNS:localhost' >"$t/server.ext"
+  "$openssl" x509 -req -in "$t/server.csr" -CA "$t/ca.pem" -CAkey "$t/ca-key.pem" \
+    -CAcreateserial -out "$t/server.pem" -days 3650 -extfile "$t/server.ext" \
+    >>"$t/openssl.log" 2>&1 || { cat "$t/openssl.log" >&2; die "could not sign the server certificate"; }
+  rm -f "$t/server.csr" "$t/server.ext" "$t/ca.srl" "$t/openssl.log"
+  chmod 0600 "$t"/*-key.pem
+  chmod 0644 "$t/ca.pem" "$t/wrong-ca.pem" "$t/server.pem"
 }
 
 random_port() { echo $((20000 + ((RANDOM << 15) | RANDOM) % 41000)); }
@@ -173,6 +207,9 @@ cmd_start() {
     die "mariadb-install-db failed (log: $dir/install.log)"
   fi
 
+  log "creating a throwaway CA and server certificate in $dir/tls"
+  make_tls "$dir/tls"
+
   local pw; pw=$(random_password)
   [[ ${#pw} == 24 ]] || die "could not generate a password"
   # Runs before the server accepts connections: no connection ever sees an empty password.
@@ -214,6 +251,9 @@ EOF
       --log-bin="$dir/binlog" \
       --server-id=1 \
       --init-file="$dir/init.sql" \
+      --ssl-ca="$dir/tls/ca.pem" \
+      --ssl-cert="$dir/tls/server.pem" \
+      --ssl-key="$dir/tls/server-key.pem" \
       </dev/null >>"$dir/mariadbd.out" 2>&1 &
     pid=$!
     START_PID=$pid
@@ -273,7 +313,9 @@ EOF
     echo "OMSB_DB_SOCKET=$(shq "$sock")"
     echo "OMSB_DB_USER=$(shq root)"
     echo "OMSB_DB_PASSWORD=$(shq "$pw")"
-    echo "export OMSB_SANDBOX_DIR OMSB_DB_HOST OMSB_DB_PORT OMSB_DB_SOCKET OMSB_DB_USER OMSB_DB_PASSWORD"
+    echo "OMSB_DB_SSL_CA=$(shq "$dir/tls/ca.pem")"
+    echo "OMSB_DB_SSL_WRONG_CA=$(shq "$dir/tls/wrong-ca.pem")"
+    echo "export OMSB_SANDBOX_DIR OMSB_DB_HOST OMSB_DB_PORT OMSB_DB_SOCKET OMSB_DB_USER OMSB_DB_PASSWORD OMSB_DB_SSL_CA OMSB_DB_SSL_WRONG_CA"
   } >"$dir/env"
   chmod 0600 "$dir/env"
 

@@ -61,9 +61,26 @@ Session::Session(const ConnectionOptions& o) {
       if (!o.ssl_cert.empty())
         set_option(mysql_, MYSQL_OPT_SSL_CERT, o.ssl_cert.c_str(), "--ssl-cert");
       if (!o.ssl_key.empty()) set_option(mysql_, MYSQL_OPT_SSL_KEY, o.ssl_key.c_str(), "--ssl-key");
+      // Connector/C 3.3 (measured against 3.3.20): MYSQL_OPT_SSL_ENFORCE only asks for
+      // TLS -- against a server without TLS it quietly connects in plaintext; a CA
+      // (ssl_ca, or ssl-ca from an option file) makes it check the server's certificate
+      // chain against that CA in any mode; MYSQL_OPT_SSL_VERIFY_SERVER_CERT checks the
+      // chain (against the system's CAs when no CA is given) *and* the host name, and
+      // is the only setting that refuses a server without TLS before authenticating.
+      //   preferred: TLS when the server offers it, else plaintext.
+      //   required: TLS or no connection; no certificate check (unless a CA is given,
+      //     as with the MySQL client).
+      //   verify_ca: required + chain checked against ssl_ca, host name not checked.
+      //     Without an explicit ssl_ca it falls back to verify_identity's checks rather
+      //     than connecting unverified.
+      //   verify_identity: required + chain and host name (CN/SAN) checked.
+      // required/verify_ca against a server without TLS are therefore refused right
+      // after the handshake (see below): authentication has run in plaintext by then
+      // (a challenge response for mysql_native_password), but no statement is sent.
       my_bool on = 1;
-      if (o.ssl_mode != SslMode::preferred) set_option(mysql_, MYSQL_OPT_SSL_ENFORCE, &on, "--ssl-mode");
-      if (o.ssl_mode == SslMode::verify_identity || o.ssl_mode == SslMode::verify_ca)
+      set_option(mysql_, MYSQL_OPT_SSL_ENFORCE, &on, "--ssl-mode");
+      if (o.ssl_mode == SslMode::verify_identity ||
+          (o.ssl_mode == SslMode::verify_ca && o.ssl_ca.empty()))
         set_option(mysql_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on, "--ssl-mode");
     } else {
       my_bool off = 0;
@@ -76,6 +93,12 @@ Session::Session(const ConnectionOptions& o) {
     const char* sock = o.socket.empty() ? nullptr : o.socket.c_str();
     if (!mysql_real_connect(mysql_, host, user, pass, nullptr, o.port, sock, CLIENT_MULTI_RESULTS)) {
       throw Error::server(mysql_errno(mysql_), mysql_sqlstate(mysql_), mysql_error(mysql_),
+                          fmt::format("connecting to {}", endpoint_));
+    }
+    if (o.ssl_mode != SslMode::preferred && o.ssl_mode != SslMode::disabled &&
+        mysql_get_ssl_cipher(mysql_) == nullptr) {
+      throw Error::server(CR_SSL_CONNECTION_ERROR, "HY000",
+                          "TLS/SSL error: SSL is required, but the server does not support it",
                           fmt::format("connecting to {}", endpoint_));
     }
     // Pin what changes how values and DDL look: no ANSI_QUOTES or
