@@ -19,7 +19,7 @@ PACKAGES=(
   g++ meson ninja-build pkg-config
   libmariadb-dev libzstd-dev libssl-dev libfmt-dev
   catch2 libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
-  mariadb-server mariadb-client
+  mariadb-server mariadb-client openssl
 )
 
 die() { echo "install-deps: error: $*" >&2; exit 1; }
