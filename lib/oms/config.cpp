@@ -280,7 +280,9 @@ class FileReader {
     bool ok = !text.empty() && text.size() <= 9;
     long value = 0;
     for (char c : text) {
-      if (c < '0' || c > '9') {
+      // Stop at the first bad character, and before a 10th digit: longer text could
+      // overflow `value` (signed overflow is undefined; UBSan found it).
+      if (!ok || c < '0' || c > '9') {
         ok = false;
         break;
       }

@@ -318,7 +318,7 @@ TEST_CASE("manifest text that is not UTF-8 survives as hex", "[archive][manifest
   DatabaseEntry d{"db", "utf8mb4", "utf8mb4_bin", "CREATE DATABASE db", {}};
   TableEntry t;
   t.def.name = "b";
-  t.def.create_sql = std::string("CREATE TABLE `b` (`id` binary(2) DEFAULT '\xff\0', `x` int)", 58);
+  t.def.create_sql = std::string("CREATE TABLE `b` (`id` binary(2) DEFAULT '\xff\0', `x` int)", 55);  // 55: the literal without its terminating NUL
   t.def.columns = {{"id", "binary", "binary(2)", false, false}};
   ChunkInfo c;
   c.file = "data/0001/00001-000001.tsv.zst";
