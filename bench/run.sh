@@ -21,13 +21,18 @@
 #   restore: omsrestore --skip-binlog (from the omsdump archive), myloader (from the plain
 #            mydumper dump), mariadb < the mariadb-dump file, and the load limit (server-side
 #            LOAD DATA INFILE of files written beforehand with SELECT ... INTO OUTFILE,
-#            secondary indexes added afterwards).  Every restore runs without binary logging
+#            secondary indexes added afterwards).  Every tool connects over TCP to 127.0.0.1
+#            without TLS (--ssl-mode=disabled, --skip-ssl; mydumper and bench/read_limit.c do
+#            not ask for it), whatever the server offers.  Every restore runs without binary logging
 #            (myloader's default; SET sql_log_bin=0 for the others), after DROP DATABASE of
 #            the four databases, and is followed by CHECKSUM TABLE of every table, compared
 #            with the source's (recorded once before the first dump).
 # Output: a table on stdout; DIR (default bench/results/scale-N-DATE) gets runs.tsv (every
-#   measurement), summary.tsv (medians), targets.tsv, source.tsv, source-checksums.tsv,
-#   env.txt and table.txt.  Passwords only through --defaults-file (the sandbox's client.cnf).
+#   measurement: wall seconds, peak RSS, output size, client and server CPU seconds, checksum
+#   check, load average), summary.tsv (medians), targets.tsv, source.tsv, source-checksums.tsv,
+#   env.txt, table.txt, and failed-TOOL-RUN.log / mismatch-TOOL-RUN.tsv for runs that failed.
+#   Medians leave failed runs out.  Passwords only through --defaults-file (client.cnf).
+# The buffer pool is resized to SIZE (default 2G; "" leaves it) with SET GLOBAL.
 #   Exit status 1 if any tool failed or any restore's checksums differ from the source's.
 # --smoke: one run of omsdump/omsrestore (and mydumper/myloader when installed) with the
 #   checksum comparison, no limits, no mariadb-dump, no apt-get, no buffer pool change; a
@@ -191,12 +196,14 @@ sort -t$'\t' -k4,4nr "$WORK/limit/units.tsv" | awk -F'\t' -v n="$THREADS" '
   >"$WORK/limit/assigned.tsv"
 
 mkdir -p "$WORK/outfile"
-LOAD_SETUP="SET SESSION sql_log_bin = 0; SET SESSION unique_checks = 0; SET SESSION foreign_key_checks = 0;"
+# Like omsrestore's loaders: READ COMMITTED (no gap locks between the key ranges of one table),
+# key checks off, no binary log; one statement per line (bench/run.sh retries it on deadlock).
+LOAD_SETUP="SET SESSION sql_log_bin = 0, unique_checks = 0, foreign_key_checks = 0; SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;"
 for ((i = 0; i < THREADS; i++)); do
   awk -F'\t' -v i="$i" '$1 == i { printf "SELECT * FROM `%s`.`%s` WHERE %s;\n", $3, $4, $5 }' "$WORK/limit/assigned.tsv" >"$WORK/limit/read_$i.sql"
-  { echo "$LOAD_SETUP"
-    awk -F'\t' -v i="$i" -v d="$WORK/outfile" '$1 == i { printf "LOAD DATA INFILE '\''%s/u%d.txt'\'' INTO TABLE `%s`.`%s` CHARACTER SET binary;\n", d, $2, $3, $4 }' "$WORK/limit/assigned.tsv"
-  } >"$WORK/limit/load_$i.sql"
+  awk -F'\t' -v i="$i" -v d="$WORK/outfile" -v setup="$LOAD_SETUP" '$1 == i {
+      printf "%s LOAD DATA INFILE '\''%s/u%d.txt'\'' INTO TABLE `%s`.`%s` CHARACTER SET binary;\n", setup, d, $2, $3, $4 }' \
+    "$WORK/limit/assigned.tsv" >"$WORK/limit/load_$i.sql"
   : >"$WORK/limit/index_$i.sql"
 done
 
@@ -219,7 +226,7 @@ for f in "$2"/read_*.sql; do
   if [[ -n ${3:-} ]]; then
     "$3" "$1" "$f" >/dev/null &
   else
-    mariadb --defaults-file="$1" --quick --raw --batch --skip-column-names <"$f" >/dev/null &
+    mariadb --defaults-file="$1" --skip-ssl --quick --raw --batch --skip-column-names <"$f" >/dev/null &
   fi
   pids+=($!)
 done
@@ -229,12 +236,27 @@ exit $rc
 EOF
 cat >"$WORK/limit/load.sh" <<'EOF'
 #!/usr/bin/env bash
-# load.sh CNF DIR: schema.sql, then DIR/load_*.sql in parallel, then DIR/index_*.sql in parallel.
+# load.sh CNF DIR: schema.sql, then DIR/load_*.sql in parallel, then DIR/index_*.sql in
+# parallel; each file on its own, one statement per line, a statement that fails with a
+# deadlock or lock wait timeout (one statement is one transaction) run again, up to 5 times.
 set -e
 mariadb --defaults-file="$1" <"$2/schema.sql"
+run_file() {
+  local line try err
+  while IFS= read -r line; do
+    [[ -n $line ]] || continue
+    for ((try = 1; ; try++)); do
+      if err=$(mariadb --defaults-file="$1" -e "$line" 2>&1); then break; fi
+      if ((try < 5)) && [[ $err == *"ERROR 1213"* || $err == *"ERROR 1205"* ]]; then
+        echo "retrying after: $err" >&2; continue
+      fi
+      echo "$err" >&2; return 1
+    done
+  done <"$2"
+}
 par() {
   local pids=() rc=0 f p
-  for f in "$2"/$3_*.sql; do mariadb --defaults-file="$1" <"$f" & pids+=($!); done
+  for f in "$2"/$3_*.sql; do run_file "$1" "$f" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || rc=1; done
   return $rc
 }
@@ -302,6 +324,7 @@ measure() {
   fi
   if ((rc != 0)); then
     log "$tool run $run failed (exit $rc): $(tail -n 3 "$WORK/log.$tool.$run" | tr '\n' ' ')"
+    cp "$WORK/log.$tool.$run" "$RES/failed-$tool-$run.log"
     secs=FAIL
   fi
   if [[ $out != - && -e $out ]]; then size=$(du -sb "$out" | cut -f1); fi
@@ -315,12 +338,15 @@ drop_dbs() {
   sql -e "SET SESSION sql_log_bin = 0; $(printf 'DROP DATABASE IF EXISTS `%s`; ' "${DBS[@]}")"
 }
 
+# verify_restore [NAME]: "ok", or "MISMATCH:N" (N tables differ; with NAME, their source and
+# restored checksums go to RES/mismatch-NAME.tsv).
 verify_restore() {
-  local got="$WORK/checksums.got" bad
+  local got="$WORK/checksums.got" diff="$WORK/checksums.diff"
   checksums >"$got"
   if cmp -s "$got" "$RES/source-checksums.tsv"; then echo ok; return; fi
-  bad=$(LC_ALL=C join -t$'\t' -a1 -e MISSING -o 0,1.2,2.2 "$RES/source-checksums.tsv" "$got" | awk -F'\t' '$2 != $3' | wc -l)
-  echo "MISMATCH:$bad"
+  LC_ALL=C join -t$'\t' -a1 -e MISSING -o 0,1.2,2.2 "$RES/source-checksums.tsv" "$got" | awk -F'\t' '$2 != $3' >"$diff"
+  [[ -z ${1:-} ]] || { printf 'table\tsource\trestored\n'; cat "$diff"; } >"$RES/mismatch-$1.tsv"
+  echo "MISMATCH:$(wc -l <"$diff")"
 }
 
 dump_tool() {
@@ -328,8 +354,8 @@ dump_tool() {
   case $tool in
     omsdump)
       out=$WORK/dump-omsdump; rm -rf "$out"
-      measure dump omsdump "$run" "$out" "$TOOLS/omsdump" --defaults-file="$CNF" -B "${DBS[@]}" -o "$out" \
-        -t "$THREADS" --prune-heartbeat=none -q ;;
+      measure dump omsdump "$run" "$out" "$TOOLS/omsdump" --defaults-file="$CNF" --ssl-mode=disabled -B "${DBS[@]}" \
+        -o "$out" -t "$THREADS" --prune-heartbeat=none -q ;;
     mydumper)
       out=$WORK/dump-mydumper; rm -rf "$out"
       measure dump mydumper "$run" "$out" mydumper --defaults-file="$CNF" --regex "$REGEX" -t "$THREADS" \
@@ -340,7 +366,7 @@ dump_tool() {
         -r "$MYD_ROWS" -c -o "$out" -v 1 ;;
     mariadb-dump)
       out=$WORK/dump-mariadb.sql; rm -f "$out"
-      measure dump mariadb-dump "$run" "$out" bash -c 'mariadb-dump --defaults-file="$1" --single-transaction --databases "${@:3}" >"$2"' \
+      measure dump mariadb-dump "$run" "$out" bash -c 'mariadb-dump --defaults-file="$1" --skip-ssl --single-transaction --databases "${@:3}" >"$2"' \
         _ "$CNF" "$out" "${DBS[@]}" ;;
     read-limit)
       if ((HAVE_RL)); then
@@ -360,19 +386,20 @@ restore_tool() {
   case $tool in
     omsrestore)
       rm -f "$WORK/dump-omsdump.restore-journal"
-      measure restore omsrestore "$run" - "$TOOLS/omsrestore" --defaults-file="$CNF" -t "$THREADS" --skip-binlog -q "$WORK/dump-omsdump" ;;
+      measure restore omsrestore "$run" - "$TOOLS/omsrestore" --defaults-file="$CNF" --ssl-mode=disabled -t "$THREADS" \
+        --skip-binlog -q "$WORK/dump-omsdump" ;;
     myloader)
       measure restore myloader "$run" - myloader --defaults-file="$CNF" -d "$WORK/dump-mydumper" -t "$THREADS" -v 1 ;;
     mariadb)
-      measure restore mariadb "$run" - bash -c 'mariadb --defaults-file="$1" --init-command="SET sql_log_bin = 0" <"$2"' \
+      measure restore mariadb "$run" - bash -c 'mariadb --defaults-file="$1" --skip-ssl --init-command="SET sql_log_bin = 0" <"$2"' \
         _ "$CNF" "$WORK/dump-mariadb.sql" ;;
     load-limit)
       measure restore load-limit "$run" - bash "$WORK/limit/load.sh" "$CNF" "$WORK/limit" ;;
   esac
   # The check goes into the row just written.
-  local c; c=$(verify_restore)
+  local c; c=$(verify_restore "$tool-$run")
   sed -i '$ s/\t-\t\([^\t]*\)$/\t'"$c"'\t\1/' "$RUNS_TSV"
-  [[ $c == ok ]] || { FAILED=1; log "$tool run $run: CHECKSUM TABLE differs from the source ($c)"; }
+  [[ $c == ok ]] || { FAILED=1; log "$tool run $run: CHECKSUM TABLE differs from the source ($c: $(tail -n +2 "$RES/mismatch-$tool-$run.tsv" | cut -f1 | tr '\n' ' '))"; }
 }
 
 FAILED=0
@@ -428,7 +455,7 @@ fi
   echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "cpu: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
   echo "kernel: $(uname -r)"
-  echo "disk: $(df -h "$WORK" | awk 'NR == 2 { print $1 " " $2 " (" $5 " used)" }') $(lsblk -dno NAME,ROTA,MODEL 2>/dev/null | tr '\n' ';')"
+  echo "disk: $(df -h "$WORK" | awk 'NR == 2 { print $1 " " $2 " (" $5 " used)" }'); $(lsblk -dno NAME,SIZE,ROTA,MODEL 2>/dev/null | awk '$2 != "0B" { printf "%s %s rotational=%s %s; ", $1, $2, $3, $4 }')"
   echo "server: $(sql -e 'SELECT VERSION()') buffer_pool=$(sql -e 'SELECT @@innodb_buffer_pool_size') log_bin=$(sql -e 'SELECT @@log_bin') flush_log_at_trx_commit=$(sql -e 'SELECT @@innodb_flush_log_at_trx_commit')"
   echo "omsdump: $("$TOOLS/omsdump" --version 2>&1 | head -n 1) ($TOOLS)"
   echo "omsrestore: $("$TOOLS/omsrestore" --version 2>&1 | head -n 1)"
