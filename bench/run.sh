@@ -4,7 +4,7 @@
 #
 #   bench/run.sh --scale N [--runs 3] [--threads 2] [--seed 42] [--tools DIR]
 #                [--results DIR] [--work DIR] [--buffer-pool SIZE] [--regenerate] [--keep]
-#                [--mydumper-rows R] [--smoke]
+#                [--mydumper-rows R] [--timeout SECONDS] [--smoke]
 #
 # Server: the sandbox named by $OMSB_SANDBOX_DIR if set, otherwise one started here (and
 #   stopped at the end).  Data: bench/generate.sh --scale N --seed S, skipped when
@@ -34,9 +34,12 @@
 #   Medians leave failed runs out.  Passwords only through --defaults-file (client.cnf).
 # The buffer pool is resized to SIZE (default 2G; "" leaves it) with SET GLOBAL.
 #   Exit status 1 if any tool failed or any restore's checksums differ from the source's.
+# Every measured command is stopped after --timeout seconds (default 1800; mydumper 0.10 has
+#   been seen to hang once, its worker threads deadlocked) and counts as failed.
 # --smoke: one run of omsdump/omsrestore (and mydumper/myloader when installed) with the
-#   checksum comparison, no limits, no mariadb-dump, no apt-get, no buffer pool change; a
-#   results directory under /tmp that is removed (bench/smoke.sh uses it).
+#   checksum comparison, no limits, no mariadb-dump, no apt-get, no buffer pool change, a
+#   60 s timeout; a failure of mydumper/myloader is only a warning there; a results directory
+#   under /tmp that is removed (bench/smoke.sh uses it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -49,7 +52,7 @@ usage() {
   exit "${1:-2}"
 }
 
-SCALE="" RUNS=3 THREADS=2 SEED=42 TOOLS="" RES="" WORK="" BUFFER_POOL=2G REGEN=0 KEEP=0 MYD_ROWS=250000 SMOKE=0
+SCALE="" RUNS=3 THREADS=2 SEED=42 TOOLS="" RES="" WORK="" BUFFER_POOL=2G REGEN=0 KEEP=0 MYD_ROWS=250000 SMOKE=0 TIMEOUT=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scale) SCALE=${2:-}; shift 2 ;;
@@ -61,6 +64,7 @@ while [[ $# -gt 0 ]]; do
     --work) WORK=${2:-}; shift 2 ;;
     --buffer-pool) BUFFER_POOL=${2:-}; shift 2 ;;
     --mydumper-rows) MYD_ROWS=${2:-}; shift 2 ;;
+    --timeout) TIMEOUT=${2:-}; shift 2 ;;
     --regenerate) REGEN=1; shift ;;
     --smoke) SMOKE=1; shift ;;
     --keep) KEEP=1; shift ;;
@@ -72,7 +76,9 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"
 [[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "--threads needs a positive integer"
 [[ $MYD_ROWS =~ ^[1-9][0-9]*$ ]] || die "--mydumper-rows needs a positive integer"
-if ((SMOKE)); then RUNS=1 BUFFER_POOL=""; fi
+if ((SMOKE)); then RUNS=1 BUFFER_POOL="" TIMEOUT=${TIMEOUT:-60}; fi
+TIMEOUT=${TIMEOUT:-1800}
+[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds"
 
 if [[ -z $TOOLS ]]; then
   if [[ -x build-bench/tools/omsdump ]]; then TOOLS=$ROOT/build-bench/tools; else TOOLS=$ROOT/build/tools; fi
@@ -313,25 +319,31 @@ measure() {
   la=$(cut -d' ' -f1 /proc/loadavg)
   s0=$(server_cpu)
   if ((HAVE_TIME)); then
-    /usr/bin/time -f '%e %M %U %S' -o "$tf" -- "$@" >"$WORK/log.$tool.$run" 2>&1 || rc=$?
+    /usr/bin/time -f '%e %M %U %S' -o "$tf" -- timeout -k 10 "$TIMEOUT" "$@" >"$WORK/log.$tool.$run" 2>&1 || rc=$?
     s1=$(server_cpu)
     read -r secs rss ucpu scpu < <(tail -n 1 "$tf")
   else
     local t0; t0=$(date +%s.%N)
-    "$@" >"$WORK/log.$tool.$run" 2>&1 || rc=$?
+    timeout -k 10 "$TIMEOUT" "$@" >"$WORK/log.$tool.$run" 2>&1 || rc=$?
     s1=$(server_cpu)
     secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') rss=- ucpu=0 scpu=0
   fi
   if ((rc != 0)); then
+    ((rc != 124)) || echo "timed out after $TIMEOUT s (--timeout)" >>"$WORK/log.$tool.$run"
     log "$tool run $run failed (exit $rc): $(tail -n 3 "$WORK/log.$tool.$run" | tr '\n' ' ')"
     cp "$WORK/log.$tool.$run" "$RES/failed-$tool-$run.log"
     secs=FAIL
   fi
   if [[ $out != - && -e $out ]]; then size=$(du -sb "$out" | cut -f1); fi
-  ((rc == 0)) || FAILED=1
+  ((rc == 0)) || fail_run "$tool"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$tool" "$run" "$secs" "$rss" "$size" \
     "$(awk -v u="$ucpu" -v s="$scpu" 'BEGIN { printf "%.2f", u + s }')" "$(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.2f", b - a }')" \
     "${CHECK:--}" "$la" >>"$RUNS_TSV"
+}
+
+# fail_run TOOL: the exit status becomes 1, except for the peers' tools in a smoke run.
+fail_run() {
+  if ((SMOKE)) && [[ $1 != oms* ]]; then log "warning: $1 failed (not counted in a smoke run)"; else FAILED=1; fi
 }
 
 drop_dbs() {
@@ -399,7 +411,7 @@ restore_tool() {
   # The check goes into the row just written.
   local c; c=$(verify_restore "$tool-$run")
   sed -i '$ s/\t-\t\([^\t]*\)$/\t'"$c"'\t\1/' "$RUNS_TSV"
-  [[ $c == ok ]] || { FAILED=1; log "$tool run $run: CHECKSUM TABLE differs from the source ($c: $(tail -n +2 "$RES/mismatch-$tool-$run.tsv" | cut -f1 | tr '\n' ' '))"; }
+  [[ $c == ok ]] || { fail_run "$tool"; log "$tool run $run: CHECKSUM TABLE differs from the source ($c: $(tail -n +2 "$RES/mismatch-$tool-$run.tsv" | cut -f1 | tr '\n' ' '))"; }
 }
 
 FAILED=0
