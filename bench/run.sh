@@ -32,8 +32,10 @@
 #   check, load average), summary.tsv (medians), targets.tsv, source.tsv, source-checksums.tsv,
 #   env.txt, table.txt, and failed-TOOL-RUN.log / mismatch-TOOL-RUN.tsv for runs that failed.
 #   Medians leave failed runs out.  Passwords only through --defaults-file (client.cnf).
-# The buffer pool is resized to SIZE (default 2G; "" leaves it) with SET GLOBAL.
 #   Exit status 1 if any tool failed or any restore's checksums differ from the source's.
+# The server's buffer pool is resized to SIZE (default 2G; "" leaves it) with SET GLOBAL.
+# Dumps and the load limit's files go to --work DIR (default a new /tmp/omsb-bench.XXXXXX,
+#   removed at the end unless --keep; a DIR given is left in place).
 # Every measured command is stopped after --timeout seconds (default 1800; mydumper 0.10 has
 #   been seen to hang once, its worker threads deadlocked) and counts as failed.
 # --smoke: one run of omsdump/omsrestore (and mydumper/myloader when installed) with the
@@ -110,7 +112,8 @@ if [[ -z ${OMSB_SANDBOX_DIR:-} || ! -r ${OMSB_SANDBOX_DIR:-/nonexistent}/client.
 fi
 CNF=$OMSB_SANDBOX_DIR/client.cnf
 
-[[ -n $WORK ]] || WORK=$(mktemp -d /tmp/omsb-bench.XXXXXX)
+OWN_WORK=0
+if [[ -z $WORK ]]; then WORK=$(mktemp -d /tmp/omsb-bench.XXXXXX); OWN_WORK=1; fi
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 if [[ -z $RES ]]; then
@@ -121,7 +124,7 @@ RES=$(cd "$RES" && pwd)
 
 cleanup() {
   local rc=$?
-  if ((KEEP == 0)); then rm -rf -- "$WORK"; else log "work files kept in $WORK"; fi
+  if ((KEEP == 0 && OWN_WORK)); then rm -rf -- "$WORK"; else log "work files kept in $WORK"; fi
   if ((OWN_SANDBOX)); then bash scripts/sandbox-db.sh stop "$OMSB_SANDBOX_DIR" >/dev/null 2>&1 || true; fi
   exit "$rc"
 }
@@ -187,8 +190,11 @@ for t in "${TABLES[@]}"; do
       JOIN information_schema.COLUMNS c ON c.table_schema = s.table_schema AND c.table_name = s.table_name AND c.column_name = s.column_name
       WHERE s.table_schema = '$db' AND s.table_name = '$tb' AND s.index_name = 'PRIMARY' HAVING COUNT(*) = 1")
   col=$(cut -f1 <<<"$pk") typ=$(cut -f2 <<<"$pk")
+  lo=NULL hi=NULL
   if [[ -n $col && $typ =~ int$ ]] && ((THREADS > 1 && bytes * 4 * THREADS > SRC_BYTES)); then
     read -r lo hi < <(sql -e "SELECT MIN(\`$col\`), MAX(\`$col\`) FROM \`$db\`.\`$tb\`")
+  fi
+  if [[ $lo =~ ^-?[0-9]+$ && $hi =~ ^-?[0-9]+$ ]]; then
     for ((k = 0; k < THREADS; k++)); do
       a=$((lo + (hi - lo + 1) * k / THREADS)) b=$((lo + (hi - lo + 1) * (k + 1) / THREADS))
       printf '%s\t%s\t`%s` >= %s AND `%s` < %s\t%s\n' "$db" "$tb" "$col" "$a" "$col" "$b" $((bytes / THREADS)) >>"$WORK/limit/units.tsv"
