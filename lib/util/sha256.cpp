@@ -10,9 +10,18 @@ static void check(int ok, const char* what) {
   if (ok != 1) throw Error(Errc::internal, "sha256", what);
 }
 
+// The SHA-256 implementation, fetched from the default provider once per process.
+// EVP_sha256() is only a name for it: every EVP_DigestInit_ex() with it fetches the
+// implementation again (a locked lookup), which cost more than hashing a short row.
+static const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) throw Error(Errc::internal, "sha256", "EVP_MD_fetch(SHA256) failed");
+  return md;
+}
+
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   if (ctx_ == nullptr) throw Error(Errc::internal, "sha256", "EVP_MD_CTX_new failed");
-  check(EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr), "EVP_DigestInit_ex failed");
+  check(EVP_DigestInit_ex(ctx_, sha256_md(), nullptr), "EVP_DigestInit_ex failed");
 }
 
 Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
@@ -25,7 +34,7 @@ Sha256Digest Sha256::finish() {
   Sha256Digest d{};
   unsigned int len = 0;
   check(EVP_DigestFinal_ex(ctx_, d.data(), &len), "EVP_DigestFinal_ex failed");
-  check(EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr), "EVP_DigestInit_ex failed");
+  check(EVP_DigestInit_ex(ctx_, sha256_md(), nullptr), "EVP_DigestInit_ex failed");
   return d;
 }
 
