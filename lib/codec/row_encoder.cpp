@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 #include "omsbackup/error.h"
 
@@ -21,6 +23,29 @@ constexpr std::array<char, 256> kEscape = [] {
   return t;
 }();
 
+// The first byte in [p, end) that must be escaped, or end. Eight bytes at a time: every
+// byte to escape is either below 0x20 or a backslash, and a word with neither (the common
+// case: text, digits, dates) is skipped with two tests instead of eight table lookups.
+const char* find_escape(const char* p, const char* end) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = ones * 0x80;
+  for (;;) {
+    while (end - p >= 8) {
+      std::uint64_t x;
+      std::memcpy(&x, p, 8);
+      const std::uint64_t below_space = (x - ones * 0x20) & ~x & highs;  // some byte < 0x20
+      const std::uint64_t y = x ^ (ones * '\\');
+      const std::uint64_t backslash = (y - ones) & ~y & highs;           // some byte == '\\'
+      if ((below_space | backslash) != 0) break;
+      p += 8;
+    }
+    // A word that may hold one (or the tail): byte by byte.
+    const char* stop = end - p > 8 ? p + 8 : end;
+    while (p != stop && kEscape[static_cast<unsigned char>(*p)] == 0) ++p;
+    if (p != stop || p == end) return p;
+  }
+}
+
 }  // namespace
 
 void append_escaped(std::string& out, std::string_view bytes) {
@@ -32,7 +57,7 @@ void append_escaped(std::string& out, std::string_view bytes) {
   const char* end = p + bytes.size();
   while (p != end) {
     const char* run = p;
-    while (p != end && kEscape[static_cast<unsigned char>(*p)] == 0) ++p;
+    p = find_escape(p, end);
     out.append(run, p);
     if (p == end) break;
     const char pair[2] = {'\\', kEscape[static_cast<unsigned char>(*p)]};

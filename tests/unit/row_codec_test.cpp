@@ -90,6 +90,37 @@ TEST_CASE("encoder: exact encodings of the nasty values", "[codec]") {
   CHECK(encode_one("\\\\\0\0"s) == "\\\\\\\\\\0\\0\n");
 }
 
+TEST_CASE("encoder: every byte value at every offset of a long field", "[codec]") {
+  // append_escaped skips eight bytes at a time; check each byte value in every position of
+  // a word, next to bytes that look alike (0x1F, 0x20, 0x5B, 0x5D, 0x80, 0xFF).
+  auto reference = [](std::string_view in) {
+    std::string out;
+    for (char c : in) {
+      switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '\0': out += "\\0"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\x1A': out += "\\Z"; break;
+        default: out += c;
+      }
+    }
+    return out + "\n";
+  };
+  const std::string fillers = "\x1F\x20\x5B\x5D\x80\xFF" "a";
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t at = 0; at < 19; ++at) {
+      for (char filler : fillers) {
+        std::string field(19, filler);
+        field[at] = static_cast<char>(b);
+        INFO("byte " << b << " at " << at << " among " << static_cast<int>(filler));
+        REQUIRE(encode_one(field) == reference(field));
+      }
+    }
+  }
+}
+
 TEST_CASE("encoder: fields, rows and the last row", "[codec]") {
   CHECK(encode({std::nullopt, ""s, "NULL"s, "\\N"s}) == "\\N\t\tNULL\t\\\\N\n");
   CHECK(encode({""s, ""s}) == "\t\n");
