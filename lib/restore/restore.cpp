@@ -1,8 +1,9 @@
 // The restore pipeline:
-//   verify the archive -> preflight -> per database: create under a staging name ->
-//   load chunks in parallel (LOAD DATA LOCAL fed from the zstd stream, or INSERT) ->
-//   add deferred indexes -> prove every chunk -> swap in atomically -> create views,
-//   routines, triggers, events -> drop the old copy.
+//   verify the archive -> preflight -> create every database under a staging name ->
+//   one task graph on N connections: load chunks (LOAD DATA LOCAL fed from the zstd
+//   stream, or INSERT), add a table's deferred indexes once its chunks are in, prove its
+//   chunks once it is indexed -> with every database proven: swap each in atomically ->
+//   create views, routines, triggers, events -> drop the old copy.
 // Every step that completes is written to the journal (fsynced), so --resume can
 // continue after a crash without loading a chunk twice. docs/restore.md says what a
 // crash at each step leaves behind.
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -81,8 +83,9 @@ class RestoreRun {
   void add_indexes(Session& s, const Target& t, std::size_t ti);
   void prove_unit(Session& s, const Unit& u);
   void check_ddl(Session& s, const Target& t);
+  void build_and_prove(Session& s);
+  void mark_proven(Session& s, const Target& t);
   void finish_database(Session& s, const Target& t);
-  void parallel(std::size_t n, const std::function<void(Session&, std::size_t)>& fn);
   void progress(const std::string& phase, std::uint64_t chunks, std::uint64_t rows,
                 std::uint64_t bytes, bool force = false);
   // Beside the archive, never inside it (the archive must hold only its own files).
@@ -111,6 +114,10 @@ class RestoreRun {
   RestoreReport report_;
   std::mutex mu_;
   RestoreProgress progress_;
+  struct Tally {
+    std::uint64_t chunks = 0, rows = 0, bytes = 0;
+  };
+  std::map<std::string, Tally> tallies_;  // per phase
   Clock::time_point last_report_{};
 };
 
@@ -400,21 +407,21 @@ void RestoreRun::check_ddl(Session& s, const Target& t) {
   }
 }
 
-void RestoreRun::parallel(std::size_t n, const std::function<void(Session&, std::size_t)>& fn) {
-  run_on_workers(std::min(workers_.size(), std::max<std::size_t>(n, 1)), n,
-                 [&](std::size_t w, std::size_t i) { fn(*workers_[w], i); }, stop_);
-}
-
 void RestoreRun::progress(const std::string& phase, std::uint64_t chunks, std::uint64_t rows,
                           std::uint64_t bytes, bool force) {
   std::lock_guard lock(mu_);
-  if (progress_.phase != phase) {
-    progress_.phase = phase;
-    progress_.chunks_done = progress_.rows = progress_.raw_bytes = 0;
-  }
-  progress_.chunks_done += chunks;
-  progress_.rows += rows;
-  progress_.raw_bytes += bytes;
+  Tally& tally = tallies_[phase];
+  tally.chunks += chunks;
+  tally.rows += rows;
+  tally.bytes += bytes;
+  // Loads and proofs overlap: show loading until every chunk is in, then the rest.
+  const std::string& shown =
+      phase == "prove" && tallies_["load"].chunks < progress_.chunks_total ? "load" : phase;
+  const Tally& t = tallies_[shown];
+  progress_.phase = shown;
+  progress_.chunks_done = t.chunks;
+  progress_.rows = t.rows;
+  progress_.raw_bytes = t.bytes;
   if (phase == "load") {
     report_.chunks += chunks;
     report_.rows += rows;
@@ -454,6 +461,84 @@ void RestoreRun::finish_database(Session& s, const Target& t) {
               fmt::format("dropping the empty staging database {}", t.names.work));
   }
   journal_->phase(t.index, "finished");
+}
+
+void RestoreRun::build_and_prove(Session& s) {
+  // One task graph over every database still to build, so that no stage waits for a
+  // whole database (or a whole stage) to end: a table's indexes are added as soon as its
+  // last chunk is loaded, its chunks are proven as soon as it is indexed, and a database
+  // is marked proven as soon as its last table is. Indexes first (one long statement per
+  // table, best started early), then loads (largest first), then proofs.
+  constexpr int kIndexPriority = 2, kLoadPriority = 1, kProvePriority = 0;
+  struct TableWork {
+    std::size_t target = 0, table = 0;
+    std::vector<Unit> units;
+    std::atomic<std::size_t> loads_left{0}, proofs_left{0};
+  };
+  struct DatabaseWork {
+    std::atomic<std::size_t> tables_left{0};
+  };
+  std::vector<std::unique_ptr<TableWork>> tables;
+  std::vector<DatabaseWork> databases(targets_.size());
+  std::vector<std::pair<const Unit*, TableWork*>> loads;
+  for (std::size_t ti = 0; ti < targets_.size(); ++ti) {
+    Target& t = targets_[ti];
+    if (resumed_.has(t.index, "finished") || resumed_.has(t.index, "proven")) continue;
+    if (!resumed_.has(t.index, "created")) create_tables(s, t);
+    databases[ti].tables_left = t.entry->tables.size();
+    std::vector<Unit> units = units_for(t);
+    for (std::size_t table = 0; table < t.entry->tables.size(); ++table) {
+      auto tw = std::make_unique<TableWork>();
+      tw->target = ti;
+      tw->table = table;
+      for (const Unit& u : units)
+        if (u.table == table) {
+          tw->units.push_back(u);
+          tw->units.back().target = ti;
+        }
+      tw->loads_left = tw->units.size();
+      tw->proofs_left = tw->units.size();
+      tables.push_back(std::move(tw));
+    }
+    if (t.entry->tables.empty()) mark_proven(s, t);
+  }
+  for (auto& tw : tables)
+    for (const Unit& u : tw->units) loads.emplace_back(&u, tw.get());
+  std::stable_sort(loads.begin(), loads.end(),
+                   [](const auto& a, const auto& b) { return a.first->bytes > b.first->bytes; });
+
+  TaskGraph graph;
+  auto table_proven = [&](Session& w, TableWork* tw) {
+    if (--databases[tw->target].tables_left == 0) mark_proven(w, targets_[tw->target]);
+  };
+  auto table_loaded = [&](TableWork* tw) {
+    graph.add(kIndexPriority, [&, tw](std::size_t w) {
+      add_indexes(*workers_[w], targets_[tw->target], tw->table);
+      if (!o_.verify || tw->units.empty()) return table_proven(*workers_[w], tw);
+      for (const Unit& u : tw->units)
+        graph.add(kProvePriority, [&, tw, u = &u](std::size_t pw) {
+          prove_unit(*workers_[pw], *u);
+          if (--tw->proofs_left == 0) table_proven(*workers_[pw], tw);
+        });
+    });
+  };
+  for (auto& tw : tables)
+    if (tw->units.empty()) table_loaded(tw.get());
+  for (auto& [u, tw] : loads)
+    graph.add(kLoadPriority, [&, u = u, tw = tw](std::size_t w) {
+      load_unit(*workers_[w], *u);
+      if (--tw->loads_left == 0) table_loaded(tw);
+    });
+  graph.run(workers_.size(), stop_);
+}
+
+void RestoreRun::mark_proven(Session& s, const Target& t) {
+  if (o_.verify) {
+    check_ddl(s, t);
+    std::lock_guard lock(mu_);
+    report_.verified = true;
+  }
+  journal_->phase(t.index, "proven");
 }
 
 RestoreReport RestoreRun::run() {
@@ -498,25 +583,7 @@ RestoreReport RestoreRun::run() {
   progress_.chunks_total = total_chunks;
   progress_.raw_bytes_total = total_bytes;
 
-  for (std::size_t ti = 0; ti < targets_.size(); ++ti) {
-    Target& t = targets_[ti];
-    if (resumed_.has(t.index, "finished")) continue;
-    if (!resumed_.has(t.index, "proven")) {
-      if (!resumed_.has(t.index, "created")) create_tables(s, t);
-      std::vector<Unit> units = units_for(t);
-      for (auto& u : units) u.target = ti;
-      std::stable_sort(units.begin(), units.end(),
-                       [](const Unit& a, const Unit& b) { return a.bytes > b.bytes; });
-      parallel(units.size(), [&](Session& w, std::size_t i) { load_unit(w, units[i]); });
-      parallel(t.entry->tables.size(), [&](Session& w, std::size_t i) { add_indexes(w, t, i); });
-      if (o_.verify) {
-        parallel(units.size(), [&](Session& w, std::size_t i) { prove_unit(w, units[i]); });
-        check_ddl(s, t);
-        report_.verified = true;
-      }
-      journal_->phase(t.index, "proven");
-    }
-  }
+  build_and_prove(s);
   // Only now, with every database proven, does anything live change (staging mode).
   for (const auto& t : targets_) {
     if (resumed_.has(t.index, "finished")) continue;

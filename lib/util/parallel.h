@@ -2,11 +2,14 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace omsbackup {
@@ -40,5 +43,62 @@ inline void run_on_workers(std::size_t workers, std::size_t tasks,
   for (auto& t : threads) t.join();
   if (failure) std::rethrow_exception(failure);
 }
+
+// Tasks that may add further tasks (a table's indexes once its last chunk is loaded, its
+// proof once it is indexed), run on a fixed set of workers without a barrier between
+// stages. A free worker takes the queued task of the highest priority, the oldest first
+// among equals. run() returns when no task is queued or running; the first exception
+// sets `stop`, so no further task starts, and is rethrown once every thread has finished.
+class TaskGraph {
+ public:
+  using Task = std::function<void(std::size_t worker)>;
+
+  // Thread-safe; tasks may call it.
+  void add(int priority, Task task) {
+    {
+      std::lock_guard lock(mu_);
+      queue_.emplace(std::make_pair(-priority, seq_++), std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+  void run(std::size_t workers, std::atomic<bool>& stop) {
+    std::vector<std::thread> threads;
+    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back([this, w, &stop] { work(w, stop); });
+    for (auto& t : threads) t.join();
+    if (failure_) std::rethrow_exception(failure_);
+  }
+
+ private:
+  void work(std::size_t w, std::atomic<bool>& stop) {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stop || !queue_.empty() || running_ == 0; });
+      if (stop || queue_.empty()) break;  // stopped, or nothing queued and nothing running
+      Task task = std::move(queue_.begin()->second);
+      queue_.erase(queue_.begin());
+      ++running_;
+      lock.unlock();
+      try {
+        task(w);
+      } catch (...) {
+        std::lock_guard failed(mu_);
+        if (!failure_) failure_ = std::current_exception();
+        stop = true;
+      }
+      lock.lock();
+      --running_;
+      cv_.notify_all();  // a task ended: new tasks, or the end of the graph
+    }
+    cv_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::pair<int, std::size_t>, Task> queue_;  // (-priority, sequence) -> task
+  std::size_t seq_ = 0;
+  std::size_t running_ = 0;
+  std::exception_ptr failure_;
+};
 
 }  // namespace omsbackup
