@@ -117,7 +117,8 @@ int main(int argc, char** argv) {
     app.add_option("--chunk-size", o.chunk_bytes,
                    "Target uncompressed chunk size, e.g. 64MiB (default), 512KiB")
         ->transform(CLI::AsSizeValue(false));
-    app.add_option("--compress-level", o.compress_level, "zstd level 1-19")
+    app.add_option("--compress-level", o.compress_level,
+                   "zstd level 1-19 (default 1, the fastest; higher levels cost CPU and may not shrink the archive: docs/benchmarks.md)")
         ->check(CLI::Range(1, 19))
         ->capture_default_str();
     app.add_option("--consistency", consistency,

@@ -38,7 +38,7 @@ struct DumpOptions {
   std::string output;                  // the archive directory to create; must not exist
   unsigned threads = 0;                // reader connections; 0 = the number of cores
   std::uint64_t chunk_bytes = 64ull << 20;  // target uncompressed size of a chunk
-  int compress_level = 3;              // zstd level, 1..19
+  int compress_level = 1;              // zstd level, 1..19 (1: fastest; see docs/benchmarks.md)
   Consistency consistency = Consistency::automatic;
   bool triggers = true;                // false: --skip-triggers (the old --triggers=false)
   // Heartbeat pruning. filter: matching tables contribute only their newest rows (read in
