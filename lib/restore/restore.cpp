@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
@@ -27,6 +28,7 @@
 #include "restore/insert_loader.h"
 #include "restore/journal.h"
 #include "restore/objects.h"
+#include "restore/row_batches.h"
 #include "restore/staging.h"
 #include "sql/quote.h"
 #include "sql/session.h"
@@ -39,6 +41,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr int kLoadAttempts = 5;
+// Rows per load statement (and transaction), in bytes of the archive's rows: see
+// restore/row_batches.h. Each loader holds one batch in memory.
+constexpr std::size_t kLoadBatchBytes = 4 << 20;
 
 struct Target {
   std::size_t index = 0;  // in the manifest
@@ -79,7 +84,8 @@ class RestoreRun {
   void create_tables(Session& s, const Target& t);
   void load_unit(Session& s, const Unit& u);
   void load_chunk(Session& s, const Target& t, const TableEntry& te, std::size_t ci);
-  void load_chunk_once(Session& s, const Target& t, const TableEntry& te, std::size_t ci);
+  std::uint64_t load_batch(Session& s, const Target& t, const TableEntry& te,
+                           std::string_view batch, const std::string& label);
   void add_indexes(Session& s, const Target& t, std::size_t ti);
   void prove_unit(Session& s, const Unit& u);
   void check_ddl(Session& s, const Target& t);
@@ -281,37 +287,20 @@ void RestoreRun::create_tables(Session& s, const Target& t) {
 }
 
 void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, std::size_t ci) {
-  // A chunk is one statement, so one transaction: a deadlock or lock wait timeout rolls
-  // all of it back and it can simply be loaded again.
-  for (int attempt = 1;; ++attempt) {
-    try {
-      return load_chunk_once(s, t, te, ci);
-    } catch (const Error& e) {
-      if (attempt >= kLoadAttempts || !is_retryable_read_error(e.server_errno())) throw;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
-    }
-  }
-}
-
-void RestoreRun::load_chunk_once(Session& s, const Target& t, const TableEntry& te,
-                                 std::size_t ci) {
   const ChunkInfo& c = te.chunks[ci];
   std::string label = fmt::format("{}.{} chunk {} ({})", t.entry->name, te.def.name, ci + 1,
                                   c.where.empty() ? c.file : c.where);
   try {
     ChunkReader reader(env_, o_.archive, c.file);
-    std::uint64_t raw = 0;
-    auto source = [&](char* buf, std::size_t n) {
+    RowBatches batches([&](char* buf, std::size_t n) { return reader.read(buf, n); },
+                       kLoadBatchBytes);
+    std::string batch;
+    std::uint64_t loaded = 0, raw = 0;
+    while (batches.next(batch)) {
       check_cancel();
-      std::size_t got = reader.read(buf, n);
-      raw += got;
-      return got;
-    };
-    std::uint64_t loaded =
-        use_insert_ ? insert_chunk(s, t.names.work, te.def, source, max_statement_, label)
-                    : s.load_data_local(load_data_statement(t.names.work, te.def.name,
-                                                            te.def.columns),
-                                        source, fmt::format("loading {}", label));
+      loaded += load_batch(s, t, te, batch, label);
+      raw += batch.size();
+    }
     if (loaded != c.rows)
       throw Error(Errc::verify_failed, label,
                   fmt::format("the server took {} rows, the archive holds {} (duplicate keys or "
@@ -322,6 +311,41 @@ void RestoreRun::load_chunk_once(Session& s, const Target& t, const TableEntry& 
   } catch (const Error& e) {
     if (e.code() == Errc::cancelled) throw;
     throw e.object().rfind(label, 0) == 0 ? e : e.with_context(label);
+  }
+}
+
+std::uint64_t RestoreRun::load_batch(Session& s, const Target& t, const TableEntry& te,
+                                     std::string_view batch, const std::string& label) {
+  // A batch is one transaction: a deadlock or lock wait timeout rolls it back (the
+  // INSERT path rolls back itself, since a lock wait timeout undoes only the statement),
+  // and it is sent again; the batches before it stay committed.
+  for (int attempt = 1;; ++attempt) {
+    std::size_t pos = 0;
+    auto source = [&](char* buf, std::size_t n) {
+      std::size_t k = std::min(n, batch.size() - pos);
+      std::memcpy(buf, batch.data() + pos, k);
+      pos += k;
+      return k;
+    };
+    try {
+      if (!use_insert_)
+        return s.load_data_local(load_data_statement(t.names.work, te.def.name, te.def.columns),
+                                 source, fmt::format("loading {}", label));
+      s.execute("START TRANSACTION", fmt::format("starting a transaction for {}", label));
+      std::uint64_t n = insert_chunk(s, t.names.work, te.def, source, max_statement_, label);
+      s.execute("COMMIT", fmt::format("committing {}", label));
+      return n;
+    } catch (const Error& e) {
+      if (use_insert_) {
+        try {
+          s.execute("ROLLBACK", fmt::format("rolling back {}", label));
+        } catch (const Error&) {
+          throw e;  // the connection is gone: report the first error
+        }
+      }
+      if (attempt >= kLoadAttempts || !is_retryable_read_error(e.server_errno())) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    }
   }
 }
 
