@@ -6,7 +6,11 @@ namespace omsbackup {
 
 bool RowBatches::next(std::string& batch) {
   constexpr std::size_t kRead = 1 << 16;
-  batch.swap(carry_);
+  // One allocation of about target + one read per batch, reused: the batch never grows
+  // past it unless a single row is longer.
+  batch.clear();
+  batch.reserve(target_ + kRead);
+  batch.append(carry_);
   carry_.clear();
   std::size_t searched = 0;  // batch[0, searched) holds no newline past the target
   for (;;) {
