@@ -4,7 +4,7 @@
 #
 #   bench/run.sh --scale N [--runs 3] [--threads 2] [--seed 42] [--tools DIR]
 #                [--results DIR] [--work DIR] [--buffer-pool SIZE] [--regenerate] [--keep]
-#                [--mydumper-rows R] [--timeout SECONDS] [--smoke]
+#                [--mydumper-rows R] [--timeout SECONDS] [--load-batch SIZE] [--smoke]
 #
 # Server: the sandbox named by $OMSB_SANDBOX_DIR if set, otherwise one started here (and
 #   stopped at the end).  Data: bench/generate.sh --scale N --seed S, skipped when
@@ -20,7 +20,9 @@
 #            with mariadb --quick --raw clients writing to /dev/null);
 #   restore: omsrestore --skip-binlog (from the omsdump archive), myloader (from the plain
 #            mydumper dump), mariadb < the mariadb-dump file, and the load limit (server-side
-#            LOAD DATA INFILE of files written beforehand with SELECT ... INTO OUTFILE,
+#            LOAD DATA INFILE of files written beforehand with SELECT ... INTO OUTFILE and cut
+#            into pieces of at most --load-batch bytes of whole rows (default 4M, as omsrestore's
+#            batches; 0: one statement per file), one statement each,
 #            secondary indexes added afterwards).  Every tool connects over TCP to 127.0.0.1
 #            without TLS (--ssl-mode=disabled, --skip-ssl; mydumper and bench/read_limit.c do
 #            not ask for it), whatever the server offers.  Every restore runs without binary logging
@@ -54,7 +56,7 @@ usage() {
   exit "${1:-2}"
 }
 
-SCALE="" RUNS=3 THREADS=2 SEED=42 TOOLS="" RES="" WORK="" BUFFER_POOL=2G REGEN=0 KEEP=0 MYD_ROWS=250000 SMOKE=0 TIMEOUT=""
+SCALE="" RUNS=3 THREADS=2 SEED=42 TOOLS="" RES="" WORK="" BUFFER_POOL=2G REGEN=0 KEEP=0 MYD_ROWS=250000 SMOKE=0 TIMEOUT="" LOAD_BATCH=4M
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scale) SCALE=${2:-}; shift 2 ;;
@@ -67,6 +69,7 @@ while [[ $# -gt 0 ]]; do
     --buffer-pool) BUFFER_POOL=${2:-}; shift 2 ;;
     --mydumper-rows) MYD_ROWS=${2:-}; shift 2 ;;
     --timeout) TIMEOUT=${2:-}; shift 2 ;;
+    --load-batch) LOAD_BATCH=${2:-}; shift 2 ;;
     --regenerate) REGEN=1; shift ;;
     --smoke) SMOKE=1; shift ;;
     --keep) KEEP=1; shift ;;
@@ -450,6 +453,34 @@ if ((SMOKE == 0)); then
   awk -F'\t' -v d="$WORK/outfile" '{ printf "SELECT * INTO OUTFILE '\''%s/u%d.txt'\'' CHARACTER SET binary FROM `%s`.`%s` WHERE %s;\n", d, $2, $3, $4, $5 }' \
     "$WORK/limit/assigned.tsv" | sql
   OUTFILE_BYTES=$(du -sb "$WORK/outfile" | cut -f1)
+  # In statements of at most LOAD_BATCH bytes of whole rows (one transaction each), as
+  # omsrestore loads: InnoDB's cost per row grows with the size of the transaction.
+  if [[ $LOAD_BATCH != 0 ]]; then
+    # Not split(1) -C: INTO OUTFILE writes a newline inside a value as a backslash and a
+    # raw newline, so a row ends only at a newline after an even run of backslashes.
+    max_bytes=$(numfmt --from=iec "$LOAD_BATCH")
+    for f in "$WORK"/outfile/u*.txt; do
+      LC_ALL=C awk -v max="$max_bytes" -v base="$f." '
+        { row = row $0 "\n"
+          if (match($0, /\\+$/) && RLENGTH % 2 == 1) next   # escaped newline: the row goes on
+          if (out == "" || (size > 0 && size + length(row) > max)) {
+            if (out != "") close(out)
+            out = sprintf("%s%05d", base, part++); size = 0
+          }
+          printf "%s", row > out; size += length(row); row = "" }
+        END { if (row != "") { if (out == "") out = base "00000"; printf "%s", row > out } }' "$f" && rm -f "$f"
+    done
+    for ((i = 0; i < THREADS; i++)); do
+      while IFS=$'\t' read -r w n db tb _; do
+        ((w == i)) || continue
+        for piece in "$WORK/outfile/u$n.txt".*; do
+          [[ -e $piece ]] || continue
+          printf "%s LOAD DATA INFILE '%s' INTO TABLE \`%s\`.\`%s\` CHARACTER SET binary;\n" \
+            "$LOAD_SETUP" "$piece" "$db" "$tb"
+        done
+      done <"$WORK/limit/assigned.tsv" >"$WORK/limit/load_$i.sql"
+    done
+  fi
 fi
 
 for ((r = 1; r <= RUNS; r++)); do
