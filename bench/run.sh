@@ -252,22 +252,27 @@ EOF
 cat >"$WORK/limit/load.sh" <<'EOF'
 #!/usr/bin/env bash
 # load.sh CNF DIR: schema.sql, then DIR/load_*.sql in parallel, then DIR/index_*.sql in
-# parallel; each file on its own, one statement per line, a statement that fails with a
-# deadlock or lock wait timeout (one statement is one transaction) run again, up to 5 times.
+# parallel; each file on one connection (one mariadb process, --force), one statement per
+# line; a line that failed with a deadlock or lock wait timeout (one statement is one
+# transaction) is then run again on its own, up to 5 times; any other error fails.
 set -e
 mariadb --defaults-file="$1" <"$2/schema.sql"
 run_file() {
-  local line try err
-  while IFS= read -r line; do
-    [[ -n $line ]] || continue
-    for ((try = 1; ; try++)); do
-      if err=$(mariadb --defaults-file="$1" -e "$line" 2>&1); then break; fi
-      if ((try < 5)) && [[ $err == *"ERROR 1213"* || $err == *"ERROR 1205"* ]]; then
-        echo "retrying after: $err" >&2; continue
-      fi
-      echo "$err" >&2; return 1
+  local err n line try out
+  err=$(mariadb --defaults-file="$1" --force <"$2" 2>&1 >/dev/null) || true
+  [[ -n $err ]] || return 0
+  if grep -v -E '^ERROR (1213|1205) .* at line [0-9]+' <<<"$err" | grep -q .; then
+    echo "$err" >&2; return 1
+  fi
+  for n in $(sed -E -n 's/^ERROR (1213|1205) .* at line ([0-9]+).*/\2/p' <<<"$err"); do
+    line=$(sed -n "${n}p" "$2")
+    echo "retrying line $n of $2" >&2
+    for ((try = 2; ; try++)); do
+      if out=$(mariadb --defaults-file="$1" -e "$line" 2>&1); then break; fi
+      if ((try < 5)) && [[ $out == *"ERROR 1213"* || $out == *"ERROR 1205"* ]]; then continue; fi
+      echo "$out" >&2; return 1
     done
-  done <"$2"
+  done
 }
 par() {
   local pids=() rc=0 f p
