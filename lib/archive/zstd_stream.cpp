@@ -19,9 +19,10 @@ std::string zstd_error(const char* what, std::size_t code) {
 
 // ---- ZstdWriter ----
 
-ZstdWriter::ZstdWriter(WritableFile& sink, int level, int workers, std::string path)
+ZstdWriter::ZstdWriter(WritableFile& sink, int level, int workers, std::string path, bool hash)
     : sink_(sink),
       path_(std::move(path)),
+      hash_enabled_(hash),
       cctx_(ZSTD_createCCtx(), &ZSTD_freeCCtx),
       out_size_(ZSTD_CStreamOutSize()) {
   if (!cctx_) throw Error(Errc::internal, path_, "ZSTD_createCCtx failed");
@@ -53,7 +54,7 @@ void ZstdWriter::emit(std::size_t size) {
   if (size == 0) return;
   std::string_view chunk(out_.get(), size);
   sink_.append(chunk);
-  hash_.update(chunk);
+  if (hash_enabled_) hash_.update(chunk);
   stored_bytes_ += size;
 }
 
@@ -87,7 +88,7 @@ void ZstdWriter::finish() {
       }
       emit(out.pos);
     } while (remaining != 0);
-    digest_ = hash_.finish();
+    if (hash_enabled_) digest_ = hash_.finish();
     finished_ = true;
   } catch (...) {
     failed_ = true;
@@ -97,6 +98,7 @@ void ZstdWriter::finish() {
 
 const Sha256Digest& ZstdWriter::stored_sha256() const {
   if (!finished_) throw Error(Errc::internal, path_, "stored_sha256() before finish()");
+  if (!hash_enabled_) throw Error(Errc::internal, path_, "stored_sha256() without hashing");
   return digest_;
 }
 

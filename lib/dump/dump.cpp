@@ -289,6 +289,8 @@ TableReport table_report(const std::string& db, const TableWork& tw) {
 
 DumpReport dump(const DumpOptions& options) {
   check_options(options);
+  // The key first: a bad key file is refused before the server is contacted.
+  std::optional<SecretKey> key = load_key(options.encryption);
   auto t0 = Clock::now();
   unsigned threads = options.threads != 0 ? options.threads
                                           : std::max(1u, std::thread::hardware_concurrency());
@@ -368,7 +370,7 @@ DumpReport dump(const DumpOptions& options) {
   unsigned readers_wanted = static_cast<unsigned>(
       std::max<std::size_t>(1, std::min<std::size_t>(threads, tasks.size())));
 
-  ArchiveWriter writer(Env::posix(), options.output);
+  ArchiveWriter writer(Env::posix(), options.output, key ? ArchiveCipher::create(*key) : nullptr);
   Manifest m;
   m.tool_version = version();
   m.server_flavor = flavor_name(coordinator.server().flavor);
