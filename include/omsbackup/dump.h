@@ -75,6 +75,7 @@ struct TableReport {
 struct DumpReport {
   std::string archive;      // empty for a dry run
   std::string consistency;  // what was achieved: lock, snapshot, snapshot-unverified, none
+  std::string key_id;       // an encrypted archive's key id (16 hex digits); empty: plaintext
   unsigned threads = 0;
   std::vector<TableReport> tables;
   double seconds = 0;
