@@ -17,6 +17,7 @@
 #include "archive/archive_reader.h"
 #include "archive/archive_writer.h"
 #include "archive/encryption.h"
+#include "archive/fault_env.h"
 #include "archive_test_support.h"
 #include "omsbackup/archive.h"
 #include "omsbackup/error.h"
@@ -520,4 +521,20 @@ TEST_CASE("an encrypted archive needs its key, and only its key", "[encrypt][ver
     write_whole_file(dir + "/" + c, b.substr(0, b.size() - 1));
     CHECK(refusal_with(&key, true).first == Errc::corrupt_archive);
   }
+}
+
+TEST_CASE("an encrypting writer that fails leaves nothing behind", "[encrypt][writer]") {
+  TempDir t;
+  std::string dir = t / "a.omsdump";
+  SECTION("the disk fills up inside a chunk") {
+    FaultEnv env(Env::posix());
+    env.set_disk_full_after(100);
+    CHECK_THROWS_AS(make_archive(env, dir, ArchiveCipher::create(key_of(kHexKey))), Error);
+  }
+  SECTION("the sealed manifest's rename fails") {
+    FaultEnv env(Env::posix());
+    env.fail_rename(4);  // three chunk files, then the manifest
+    CHECK_THROWS_AS(make_archive(env, dir, ArchiveCipher::create(key_of(kHexKey))), Error);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir));
 }
