@@ -243,6 +243,7 @@ ChunkReader::ChunkReader(Env& env, const std::string& root, const std::string& r
                          const ArchiveCipher* cipher)
     : file_(env.new_sequential_file(root + "/" + rel_path)),
       opener_(cipher ? std::make_unique<DecryptingReader>(*file_, *cipher, rel_path) : nullptr),
-      zstd_(opener_ ? static_cast<SequentialFile&>(*opener_) : *file_, rel_path) {}
+      // The file as stored is hashed by the verifier; the decrypted stream needs no hash.
+      zstd_(opener_ ? static_cast<SequentialFile&>(*opener_) : *file_, rel_path, /*hash=*/!opener_) {}
 
 }  // namespace omsbackup

@@ -104,9 +104,10 @@ const Sha256Digest& ZstdWriter::stored_sha256() const {
 
 // ---- ZstdReader ----
 
-ZstdReader::ZstdReader(SequentialFile& source, std::string path)
+ZstdReader::ZstdReader(SequentialFile& source, std::string path, bool hash)
     : source_(source),
       path_(std::move(path)),
+      hash_enabled_(hash),
       dctx_(ZSTD_createDCtx(), &ZSTD_freeDCtx),
       in_capacity_(ZSTD_DStreamInSize()) {
   if (!dctx_) throw Error(Errc::internal, path_, "ZSTD_createDCtx failed");
@@ -132,13 +133,13 @@ std::size_t ZstdReader::read(char* buf, std::size_t n) {
         if (in_size_ == 0) {
           eof_ = true;
         } else {
-          hash_.update(in_.get(), in_size_);
+          if (hash_enabled_) hash_.update(in_.get(), in_size_);
           stored_bytes_ += in_size_;
         }
       }
       if (in_pos_ == in_size_ && eof_ && frame_complete_) {
         done_ = true;
-        digest_ = hash_.finish();
+        if (hash_enabled_) digest_ = hash_.finish();
         return 0;
       }
       ZSTD_inBuffer in{in_.get(), in_size_, in_pos_};
@@ -167,6 +168,7 @@ std::size_t ZstdReader::read(char* buf, std::size_t n) {
 
 const Sha256Digest& ZstdReader::stored_sha256() const {
   if (!done_) throw Error(Errc::internal, path_, "stored_sha256() before the end of the data");
+  if (!hash_enabled_) throw Error(Errc::internal, path_, "stored_sha256() without hashing");
   return digest_;
 }
 

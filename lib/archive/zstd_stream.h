@@ -62,7 +62,8 @@ class ZstdWriter {
 class ZstdReader {
  public:
   // `source` is not owned and must outlive the reader. `path` names the file in messages.
-  ZstdReader(SequentialFile& source, std::string path);
+  // `hash` false skips the SHA-256 of the compressed bytes (stored_sha256() then throws).
+  ZstdReader(SequentialFile& source, std::string path, bool hash = true);
   ~ZstdReader();
   ZstdReader(const ZstdReader&) = delete;
   ZstdReader& operator=(const ZstdReader&) = delete;
@@ -87,6 +88,7 @@ class ZstdReader {
 
   SequentialFile& source_;
   std::string path_;
+  bool hash_enabled_;
   std::unique_ptr<ZSTD_DCtx_s, std::size_t (*)(ZSTD_DCtx_s*)> dctx_;
   std::unique_ptr<char[]> in_;
   std::size_t in_capacity_;
