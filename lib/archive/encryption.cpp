@@ -118,17 +118,6 @@ void begin_segment(evp_cipher_ctx_st* ctx, const std::uint8_t* header, std::uint
     crypto_failure(path, "adding the associated data");
 }
 
-class StringSink final : public WritableFile {
- public:
-  explicit StringSink(std::string& out) : out_(out) {}
-  void append(std::string_view data) override { out_.append(data); }
-  void sync() override {}
-  void close() override {}
-
- private:
-  std::string& out_;
-};
-
 class StringSource final : public SequentialFile {
  public:
   explicit StringSource(std::string_view data) : data_(data) {}
@@ -491,7 +480,7 @@ std::size_t DecryptingReader::read(char* buf, std::size_t n) {
 
 std::string encrypt_to_string(ArchiveCipher& cipher, const std::string& path, std::string_view plain) {
   std::string out;
-  StringSink sink(out);
+  StringWritableFile sink(out);
   EncryptingWriter writer(sink, cipher, path);
   writer.append(plain);
   writer.finish();

@@ -36,17 +36,6 @@ const std::string kOtherHexKey = "f0e0d0c0b0a090807060504030201000f0e0d0c0b0a090
 
 SecretKey key_of(const std::string& hex) { return parse_key(hex, "test key"); }
 
-class StringFile final : public WritableFile {
- public:
-  explicit StringFile(std::string& out) : out_(out) {}
-  void append(std::string_view d) override { out_.append(d); }
-  void sync() override {}
-  void close() override {}
-
- private:
-  std::string& out_;
-};
-
 // Serves a string in reads of `step` bytes at most.
 class StringSource final : public SequentialFile {
  public:
@@ -75,7 +64,7 @@ std::string pattern(std::size_t n, unsigned seed) {
 std::string seal(ArchiveCipher& c, const std::string& path, const std::string& plain,
                  std::uint32_t segment, std::size_t piece = 1 << 20) {
   std::string out;
-  StringFile sink(out);
+  StringWritableFile sink(out);
   EncryptingWriter w(sink, c, path, segment);
   for (std::size_t at = 0; at < plain.size(); at += piece) w.append(std::string_view(plain).substr(at, piece));
   w.finish();
