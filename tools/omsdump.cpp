@@ -33,6 +33,8 @@ nlohmann::ordered_json to_json(const DumpReport& r, bool dry_run) {
   j["dry_run"] = dry_run;
   j["archive"] = r.archive;
   j["consistency"] = r.consistency;
+  j["encrypted"] = !r.key_id.empty();
+  if (!r.key_id.empty()) j["key_id"] = r.key_id;
   j["threads"] = r.threads;
   j["seconds"] = r.seconds;
   j["rows"] = r.total_rows();
@@ -74,8 +76,11 @@ void print_summary(const DumpReport& r) {
     per_db[tr.database].first += tr.rows;
     per_db[tr.database].second += tr.stored_bytes;
   }
-  std::cerr << fmt::format("omsdump: wrote {} ({} consistency, {} threads)\n", r.archive,
-                           r.consistency, r.threads);
+  std::cerr << fmt::format("omsdump: wrote {} ({} consistency, {} threads{})\n", r.archive,
+                           r.consistency, r.threads,
+                           r.key_id.empty() ? ""
+                                            : fmt::format(", encrypted with AES-256-GCM, key id {}",
+                                                          r.key_id));
   for (const auto& tr : r.tables) {
     if (tr.pruned_deleted != 0)
       std::cerr << fmt::format("  pruned {}.{}: {} older rows deleted on the source\n", tr.database,
@@ -125,6 +130,9 @@ int main(int argc, char** argv) {
                    "auto (lock if allowed, else checked snapshots), lock, snapshot or none")
         ->check(CLI::IsMember({"auto", "lock", "snapshot", "none"}))
         ->capture_default_str();
+    t::add_encryption_flag(app, o.encryption.key_file,
+                           "Encrypt and authenticate every file of the archive with this key "
+                           "(AES-256-GCM); recommended, the OMS metadata holds credentials");
     app.add_flag("--skip-triggers", skip_triggers, "Do not dump triggers (the old --triggers=false)");
     std::string prune_mode = "filter";
     std::vector<std::string> prune_tables;

@@ -14,10 +14,14 @@
 
 using namespace omsbackup;
 
-static int check(const std::string& archive) {
-  ArchiveInfo a = verify(archive, /*deep=*/true);
-  std::cout << fmt::format("archive {}: OK (format v{}, {} files verified)\n", archive,
-                           a.format_version, a.files);
+static int check(const std::string& archive, const EncryptionOptions& encryption) {
+  ArchiveInfo a = verify(archive, /*deep=*/true, encryption);
+  std::cout << fmt::format("archive {}: OK (format v{}, {} files verified{})\n", archive,
+                           a.format_version, a.files,
+                           a.encrypted ? fmt::format(", encrypted with {}, key id {}, every "
+                                                     "segment authenticated",
+                                                     a.cipher, a.key_id)
+                                       : "");
   std::cout << fmt::format("taken {} .. {} from {} {} by omsbackup {}; consistency: {}\n",
                            a.started_at, a.finished_at, a.server_flavor, a.server_version,
                            a.tool_version, a.consistency);
@@ -67,6 +71,9 @@ int main(int argc, char** argv) {
     app.add_option("ARCHIVE", o.archive, "Archive directory written by omsdump")->required();
     app.add_flag("--check", check_only,
                  "Only verify the archive (no server contacted) and print what it holds");
+    tools::add_encryption_flag(app, o.encryption.key_file,
+                               "Key of an encrypted archive (also for --check); checked before "
+                               "the server is contacted");
     app.add_option("--databases,-B", o.databases, "Restore only these databases of the archive");
     app.add_option("--rename", renames, "Restore database SRC as DST (SRC=DST, repeatable)");
     app.add_option("--threads,-t", o.threads, "Loader connections (default: number of cores)");
@@ -89,7 +96,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
       return app.exit(e);
     }
-    if (check_only) return check(o.archive);
+    if (check_only) return check(o.archive, o.encryption);
     for (const auto& r : renames) {
       auto eq = r.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == r.size())

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "omsbackup/encryption.h"
+
 namespace omsbackup {
 
 struct ArchiveTableInfo {
@@ -25,12 +27,17 @@ struct ArchiveInfo {
   std::vector<ArchiveDatabaseInfo> databases;
   std::vector<ArchiveTableInfo> tables;
   std::uint64_t files = 0;
+  bool encrypted = false;
+  std::string cipher, key_id;  // for an encrypted archive: "AES-256-GCM" and the key's id
 };
 
 // Verifies the archive (completion marker, manifest checksum, every file's size and
 // SHA-256, no missing, unlisted or unsafe entries; with `deep`, also every chunk's
-// rows against its content digest) and describes what it holds. Throws
-// omsbackup::Error naming the file and the problem.
-ArchiveInfo verify(const std::string& archive_dir, bool deep = true);
+// rows against its content digest, and for an encrypted archive every segment's
+// authentication) and describes what it holds. An encrypted archive needs its key in
+// `encryption`, and a key is refused with a plaintext archive. Throws omsbackup::Error
+// naming the file and the problem (Errc::invalid_argument for a missing or wrong key).
+ArchiveInfo verify(const std::string& archive_dir, bool deep = true,
+                   const EncryptionOptions& encryption = {});
 
 }  // namespace omsbackup

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "omsbackup/connection.h"
+#include "omsbackup/encryption.h"
 #include "omsbackup/prune.h"
 
 namespace omsbackup {
@@ -39,6 +40,9 @@ struct DumpOptions {
   unsigned threads = 0;                // reader connections; 0 = the number of cores
   std::uint64_t chunk_bytes = 64ull << 20;  // target uncompressed size of a chunk
   int compress_level = 1;              // zstd level, 1..19 (1: fastest; see docs/benchmarks.md)
+  // With a key: every file of the archive, manifest included, is encrypted and
+  // authenticated with AES-256-GCM (docs/archive-format.md section 9).
+  EncryptionOptions encryption;
   Consistency consistency = Consistency::automatic;
   bool triggers = true;                // false: --skip-triggers (the old --triggers=false)
   // Heartbeat pruning. filter: matching tables contribute only their newest rows (read in
@@ -71,6 +75,7 @@ struct TableReport {
 struct DumpReport {
   std::string archive;      // empty for a dry run
   std::string consistency;  // what was achieved: lock, snapshot, snapshot-unverified, none
+  std::string key_id;       // an encrypted archive's key id (16 hex digits); empty: plaintext
   unsigned threads = 0;
   std::vector<TableReport> tables;
   double seconds = 0;

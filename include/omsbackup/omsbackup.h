@@ -5,6 +5,7 @@
 #include "omsbackup/archive.h"
 #include "omsbackup/connection.h"
 #include "omsbackup/dump.h"
+#include "omsbackup/encryption.h"
 #include "omsbackup/error.h"
 #include "omsbackup/oms.h"
 #include "omsbackup/restore.h"

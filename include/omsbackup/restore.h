@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "omsbackup/connection.h"
+#include "omsbackup/encryption.h"
 
 namespace omsbackup {
 
@@ -28,6 +29,9 @@ struct RestoreProgress {
 struct RestoreOptions {
   ConnectionOptions connection;
   std::string archive;                      // the archive directory
+  // The key of an encrypted archive. A missing or wrong key, or a key with a plaintext
+  // archive, is refused before the server is contacted.
+  EncryptionOptions encryption;
   std::vector<std::string> databases;       // restore only these (archive names); empty = all
   std::map<std::string, std::string> rename;  // archive name -> target name (rm_331 -> rm_400)
   unsigned threads = 0;                     // loader connections; 0 = the number of cores

@@ -69,12 +69,12 @@ void walk(Env& env, const std::string& root, const std::string& rel,
   }
 }
 
-void deep_check(Env& env, const std::string& dir, const Manifest& m) {
+void deep_check(Env& env, const std::string& dir, const Manifest& m, const ArchiveCipher* cipher) {
   std::vector<char> buf(kReadBuf);
   for (const auto& d : m.databases) {
     for (const auto& t : d.tables) {
       for (const auto& c : t.chunks) {
-        ChunkReader reader(env, dir, c.file);
+        ChunkReader reader(env, dir, c.file, cipher);
         RowDecoder dec;
         Row row;
         ContentDigest digest;
@@ -118,43 +118,74 @@ bool is_safe_relative_path(const std::string& path) {
   return true;
 }
 
-Manifest verify_archive(Env& env, const std::string& dir, const VerifyOptions& options) {
+OpenedArchive open_archive(Env& env, const std::string& dir, const VerifyOptions& options) {
   auto root = env.stat(dir);
   if (!root) throw Error(Errc::invalid_argument, dir, "no such archive directory");
   if (root->type != FileInfo::Type::directory)
     corrupt(dir, "is not a directory (an archive is a directory; symbolic links are refused)");
 
-  // 1. The completion marker, written last.
+  // 1. The completion marker, written last; for an encrypted archive it names the cipher
+  // and the key's id, so that a missing or wrong key is refused before anything is read.
   auto done_info = env.stat(dir + "/" + kDoneFile);
   if (!done_info)
     corrupt(kDoneFile, "is missing: the archive is incomplete (the dump did not finish) or "
                        "was damaged; do not restore from it");
   if (done_info->type != FileInfo::Type::regular) corrupt(kDoneFile, "is not a regular file");
   std::string done_text = read_small_file(env, dir + "/" + kDoneFile, kDoneFile, 4096);
+  OpenedArchive out;
   std::uint64_t manifest_size = 0;
   std::string manifest_sha;
+  int version = 0;
+  nlohmann::json encryption;
   try {
     auto done = nlohmann::json::parse(done_text);
     if (done.at("format").get<std::string>() != kFormatName) corrupt(kDoneFile, "is not an omsbackup marker");
-    if (done.at("manifest").get<std::string>() != kManifestFile)
-      corrupt(kDoneFile, "names an unexpected manifest file");
+    version = done.at("format_version").get<int>();
+    out.manifest_file = done.at("manifest").get<std::string>();
     manifest_size = done.at("manifest_size").get<std::uint64_t>();
     manifest_sha = done.at("manifest_sha256").get<std::string>();
+    if (done.contains("encryption")) encryption = done["encryption"];
   } catch (const nlohmann::json::exception& e) {
     corrupt(kDoneFile, fmt::format("is not a valid completion marker ({})", e.what()));
   }
+  if (version != kFormatVersion && version != kEncryptedFormatVersion)
+    throw Error(Errc::unsupported, kDoneFile,
+                fmt::format("archive format version {} is not supported (this omsbackup reads "
+                            "versions {} and {}); use a newer omsbackup",
+                            version, kFormatVersion, kEncryptedFormatVersion));
+  const bool encrypted = version == kEncryptedFormatVersion;
+  if (out.manifest_file != (encrypted ? kEncryptedManifestFile : kManifestFile))
+    corrupt(kDoneFile, "names an unexpected manifest file");
+  if (encrypted != !encryption.is_null())
+    corrupt(kDoneFile, encrypted ? "is a version-2 (encrypted) marker without an \"encryption\" entry"
+                                 : "is a version-1 (plaintext) marker with an \"encryption\" entry");
+  if (encrypted && options.key == nullptr)
+    throw Error(Errc::invalid_argument, dir,
+                fmt::format("the archive is encrypted ({}, key id {}); give its key with "
+                            "--encrypt-key-file",
+                            encryption.value("cipher", "?"), encryption.value("key_id", "?")));
+  if (!encrypted && options.key != nullptr)
+    throw Error(Errc::invalid_argument, dir,
+                "the archive is not encrypted, but a key was given; an encrypted archive was "
+                "expected (if this plaintext archive is really the one, read it without the key)");
+  if (encrypted) out.cipher = ArchiveCipher::open(*options.key, encryption, dir);
 
-  // 2. The manifest, proven by the marker.
-  auto man_info = env.stat(dir + "/" + kManifestFile);
-  if (!man_info) corrupt(kManifestFile, "is missing");
-  if (man_info->type != FileInfo::Type::regular) corrupt(kManifestFile, "is not a regular file");
-  std::string text = read_small_file(env, dir + "/" + kManifestFile, kManifestFile, kMaxManifest);
+  // 2. The manifest, proven by the marker (and, encrypted, by its own authentication).
+  const std::string& mname = out.manifest_file;
+  auto man_info = env.stat(dir + "/" + mname);
+  if (!man_info) corrupt(mname, "is missing");
+  if (man_info->type != FileInfo::Type::regular) corrupt(mname, "is not a regular file");
+  std::string text = read_small_file(env, dir + "/" + mname, mname, kMaxManifest);
   if (text.size() != manifest_size)
-    corrupt(kManifestFile, fmt::format("is {} bytes, the DONE marker says {}", text.size(),
-                                       manifest_size));
-  if (to_hex(Sha256::of(text)) != manifest_sha)
-    corrupt(kManifestFile, "does not match the SHA-256 recorded in the DONE marker (edited or damaged)");
-  Manifest m = Manifest::from_json(text);
+    corrupt(mname, fmt::format("is {} bytes, the DONE marker says {}", text.size(), manifest_size));
+  out.manifest_sha256 = to_hex(Sha256::of(text));
+  if (out.manifest_sha256 != manifest_sha)
+    corrupt(mname, "does not match the SHA-256 recorded in the DONE marker (edited or damaged)");
+  if (out.cipher) text = decrypt_string(*out.cipher, mname, text);
+  out.manifest = Manifest::from_json(text);
+  Manifest& m = out.manifest;
+  if (m.format_version != version)
+    corrupt(mname, fmt::format("has format version {}, the DONE marker {}", m.format_version, version));
 
   // 3. The file list: safe paths, no duplicates, consistent with the chunks.
   std::map<std::string, const FileEntry*> listed;
@@ -162,7 +193,7 @@ Manifest verify_archive(Env& env, const std::string& dir, const VerifyOptions& o
     if (!is_safe_relative_path(f.path))
       corrupt(f.path, "is listed in the manifest with an unsafe path (absolute, '..' or empty "
                       "component); refusing the archive");
-    if (f.path == kManifestFile || f.path == kDoneFile)
+    if (f.path == kManifestFile || f.path == kEncryptedManifestFile || f.path == kDoneFile)
       corrupt(f.path, "must not be listed as a data file");
     if (!listed.emplace(f.path, &f).second) corrupt(f.path, "is listed twice in the manifest");
   }
@@ -182,7 +213,7 @@ Manifest verify_archive(Env& env, const std::string& dir, const VerifyOptions& o
   // 4. What is on disk: exactly the listed files, nothing else, no links.
   std::map<std::string, std::uint64_t> present;
   walk(env, dir, "", present);
-  present.erase(kManifestFile);
+  present.erase(mname);
   present.erase(kDoneFile);
   for (const auto& [path, size] : present) {
     if (!listed.count(path))
@@ -200,11 +231,19 @@ Manifest verify_archive(Env& env, const std::string& dir, const VerifyOptions& o
     if (h.size != entry->size || h.sha256 != entry->sha256)
       corrupt(path, "does not match its SHA-256 in the manifest (damaged or replaced)");
   }
-  if (options.deep) deep_check(env, dir, m);
-  return m;
+  if (options.deep) deep_check(env, dir, m, out.cipher.get());
+  return out;
 }
 
-ChunkReader::ChunkReader(Env& env, const std::string& root, const std::string& rel_path)
-    : file_(env.new_sequential_file(root + "/" + rel_path)), zstd_(*file_, rel_path) {}
+Manifest verify_archive(Env& env, const std::string& dir, const VerifyOptions& options) {
+  return open_archive(env, dir, options).manifest;
+}
+
+ChunkReader::ChunkReader(Env& env, const std::string& root, const std::string& rel_path,
+                         const ArchiveCipher* cipher)
+    : file_(env.new_sequential_file(root + "/" + rel_path)),
+      opener_(cipher ? std::make_unique<DecryptingReader>(*file_, *cipher, rel_path) : nullptr),
+      // The file as stored is hashed by the verifier; the decrypted stream needs no hash.
+      zstd_(opener_ ? static_cast<SequentialFile&>(*opener_) : *file_, rel_path, /*hash=*/!opener_) {}
 
 }  // namespace omsbackup

@@ -10,16 +10,27 @@
 
 namespace omsbackup {
 
-ChunkWriter::ChunkWriter(Env& env, const std::string& root, std::string rel_path, int level)
-    : rel_path_(std::move(rel_path)), file_(env, root + "/" + rel_path_), zstd_(file_.sink(), level, 0, rel_path_) {}
+ChunkWriter::ChunkWriter(Env& env, const std::string& root, std::string rel_path, int level,
+                         ArchiveCipher* cipher)
+    : rel_path_(std::move(rel_path)),
+      file_(env, root + "/" + rel_path_),
+      sealer_(cipher ? std::make_unique<EncryptingWriter>(file_.sink(), *cipher, rel_path_) : nullptr),
+      zstd_(sealer_ ? static_cast<WritableFile&>(*sealer_) : file_.sink(), level, 0, rel_path_,
+            /*hash=*/!sealer_) {}
 
 FileEntry ChunkWriter::finish() {
   zstd_.finish();
+  if (!sealer_) {
+    file_.commit();
+    return FileEntry{rel_path_, zstd_.stored_bytes(), to_hex(zstd_.stored_sha256())};
+  }
+  sealer_->finish();
   file_.commit();
-  return FileEntry{rel_path_, zstd_.stored_bytes(), to_hex(zstd_.stored_sha256())};
+  return FileEntry{rel_path_, sealer_->stored_bytes(), to_hex(sealer_->stored_sha256())};
 }
 
-ArchiveWriter::ArchiveWriter(Env& env, std::string dir) : env_(env), dir_(std::move(dir)) {
+ArchiveWriter::ArchiveWriter(Env& env, std::string dir, std::shared_ptr<ArchiveCipher> cipher)
+    : env_(env), dir_(std::move(dir)), cipher_(std::move(cipher)) {
   while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
   if (dir_.empty()) throw Error(Errc::invalid_argument, "output", "no archive directory given");
   if (env_.stat(dir_)) {
@@ -44,6 +55,7 @@ std::unique_ptr<ChunkWriter> ArchiveWriter::new_chunk(const std::string& rel_pat
       if (made_dirs_.insert(sub).second) env_.create_dir(dir_ + "/" + sub, 0700);
     }
   }
+  if (cipher_) return std::make_unique<ChunkWriter>(env_, dir_, rel_path + kEncryptedSuffix, level, cipher_.get());
   return std::make_unique<ChunkWriter>(env_, dir_, rel_path, level);
 }
 
@@ -63,13 +75,19 @@ void ArchiveWriter::commit(Manifest& manifest) {
   manifest.files = files;
   // Directories of chunk files hold renamed entries: make them durable first.
   for (const auto& d : made_dirs_) env_.sync_dir(dir_ + "/" + d);
+  // An encrypted archive's manifest is sealed like its chunks; its DONE marker stays plain
+  // and says how (with the key's id, so that a wrong key is named before anything is read).
+  manifest.format_version = cipher_ ? kEncryptedFormatVersion : kFormatVersion;
+  const std::string name = cipher_ ? kEncryptedManifestFile : kManifestFile;
   std::string text = manifest.to_json();
-  write_file_atomically(env_, dir_ + "/" + kManifestFile, text);
+  if (cipher_) text = encrypt_to_string(*cipher_, name, text);
+  write_file_atomically(env_, dir_ + "/" + name, text);
   nlohmann::ordered_json done = {{"format", kFormatName},
-                                 {"format_version", kFormatVersion},
-                                 {"manifest", kManifestFile},
+                                 {"format_version", manifest.format_version},
+                                 {"manifest", name},
                                  {"manifest_size", text.size()},
                                  {"manifest_sha256", to_hex(Sha256::of(text))}};
+  if (cipher_) done["encryption"] = cipher_->describe();
   write_file_atomically(env_, dir_ + "/" + kDoneFile, done.dump() + "\n");
   committed_ = true;
 }

@@ -1,7 +1,8 @@
 // Writes an archive directory: chunk files (zstd, hashed while written), then the
 // manifest, then the DONE marker — each atomically (.partial, fsync, rename,
 // directory fsync). Until commit() succeeds the archive is not complete, and a
-// writer destroyed before that removes everything it wrote.
+// writer destroyed before that removes everything it wrote. With an ArchiveCipher, every
+// file (chunks and manifest) is encrypted (docs/archive-format.md section 9).
 #pragma once
 
 #include <memory>
@@ -11,16 +12,19 @@
 #include <vector>
 
 #include "archive/atomic_file.h"
+#include "archive/encryption.h"
 #include "archive/env.h"
 #include "archive/manifest.h"
 #include "archive/zstd_stream.h"
 
 namespace omsbackup {
 
-// One compressed chunk file being written. Not thread-safe; one per worker.
+// One compressed (and, with a cipher, encrypted) chunk file being written. Not
+// thread-safe; one per worker.
 class ChunkWriter {
  public:
-  ChunkWriter(Env& env, const std::string& root, std::string rel_path, int level);
+  ChunkWriter(Env& env, const std::string& root, std::string rel_path, int level,
+              ArchiveCipher* cipher = nullptr);
   void write(std::string_view encoded_rows) { zstd_.write(encoded_rows); }
   std::uint64_t raw_bytes() const { return zstd_.raw_bytes(); }
   // Ends the stream and commits the file; returns its entry for the manifest.
@@ -29,19 +33,21 @@ class ChunkWriter {
  private:
   std::string rel_path_;
   AtomicFileWriter file_;
+  std::unique_ptr<EncryptingWriter> sealer_;  // null: a plaintext archive
   ZstdWriter zstd_;
 };
 
 class ArchiveWriter {
  public:
   // Creates `dir` (mode 0700). It must not exist yet, so that nothing of the
-  // user's is ever overwritten or removed.
-  ArchiveWriter(Env& env, std::string dir);
+  // user's is ever overwritten or removed. With `cipher`, the archive is encrypted.
+  ArchiveWriter(Env& env, std::string dir, std::shared_ptr<ArchiveCipher> cipher = nullptr);
   ~ArchiveWriter();
   ArchiveWriter(const ArchiveWriter&) = delete;
   ArchiveWriter& operator=(const ArchiveWriter&) = delete;
 
-  // Thread-safe. Creates the file's directories as needed.
+  // Thread-safe. Creates the file's directories as needed. An encrypted archive's file
+  // gets ".enc" appended to `rel_path`.
   std::unique_ptr<ChunkWriter> new_chunk(const std::string& rel_path, int level);
   // Thread-safe. Records a finished file for the manifest's file list.
   void add_file(FileEntry entry);
@@ -56,6 +62,7 @@ class ArchiveWriter {
  private:
   Env& env_;
   std::string dir_;
+  std::shared_ptr<ArchiveCipher> cipher_;
   std::mutex mu_;
   std::set<std::string> made_dirs_;
   std::vector<FileEntry> files_;

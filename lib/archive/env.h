@@ -35,6 +35,18 @@ class SequentialFile {
   virtual std::size_t read(char* buf, std::size_t n) = 0;
 };
 
+// A WritableFile that appends to a string (for small files handled whole, and tests).
+class StringWritableFile final : public WritableFile {
+ public:
+  explicit StringWritableFile(std::string& out) : out_(out) {}
+  void append(std::string_view data) override { out_.append(data); }
+  void sync() override {}
+  void close() override {}
+
+ private:
+  std::string& out_;
+};
+
 struct FileInfo {
   enum class Type { regular, directory, symlink, other };
   std::string name;  // the last path component

@@ -292,11 +292,11 @@ Manifest Manifest::from_json(std::string_view text) {
                                    : ver.get<std::int64_t>();
   if (version < 1 || version > 1000000) bad("format_version is out of range");
   m.format_version = static_cast<int>(version);
-  if (m.format_version != kFormatVersion) {
+  if (m.format_version != kFormatVersion && m.format_version != kEncryptedFormatVersion) {
     throw Error(Errc::unsupported, kManifestFile,
                 fmt::format("archive format version {} is not supported (this omsbackup reads "
-                            "version {}); use a newer omsbackup",
-                            m.format_version, kFormatVersion));
+                            "versions {} and {}); use a newer omsbackup",
+                            m.format_version, kFormatVersion, kEncryptedFormatVersion));
   }
   m.tool_version = str(j, "tool_version", "manifest");
   const json& server = need(j, "server", "manifest");

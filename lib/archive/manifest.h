@@ -11,9 +11,13 @@
 
 namespace omsbackup {
 
+// Version 1: a plaintext archive. Version 2: an encrypted one (the same manifest, sealed).
+// A writer writes the lowest version that describes its archive.
 inline constexpr int kFormatVersion = 1;
+inline constexpr int kEncryptedFormatVersion = 2;
 inline constexpr const char* kFormatName = "omsbackup-archive";
 inline constexpr const char* kManifestFile = "manifest.json";
+inline constexpr const char* kEncryptedManifestFile = "manifest.json.enc";
 inline constexpr const char* kDoneFile = "DONE";
 
 struct ChunkInfo {

@@ -5,9 +5,16 @@
 
 namespace omsbackup {
 
-ArchiveInfo verify(const std::string& archive_dir, bool deep) {
-  Manifest m = verify_archive(Env::posix(), archive_dir, VerifyOptions{deep});
+ArchiveInfo verify(const std::string& archive_dir, bool deep, const EncryptionOptions& encryption) {
+  std::optional<SecretKey> key = load_key(encryption);
+  OpenedArchive a = open_archive(Env::posix(), archive_dir, VerifyOptions{deep, key ? &*key : nullptr});
+  const Manifest& m = a.manifest;
   ArchiveInfo info;
+  if (a.cipher) {
+    info.encrypted = true;
+    info.cipher = kCipherName;
+    info.key_id = a.cipher->key_id();
+  }
   info.format_version = m.format_version;
   info.tool_version = m.tool_version;
   info.server_flavor = m.server_flavor;

@@ -19,9 +19,10 @@ std::string zstd_error(const char* what, std::size_t code) {
 
 // ---- ZstdWriter ----
 
-ZstdWriter::ZstdWriter(WritableFile& sink, int level, int workers, std::string path)
+ZstdWriter::ZstdWriter(WritableFile& sink, int level, int workers, std::string path, bool hash)
     : sink_(sink),
       path_(std::move(path)),
+      hash_enabled_(hash),
       cctx_(ZSTD_createCCtx(), &ZSTD_freeCCtx),
       out_size_(ZSTD_CStreamOutSize()) {
   if (!cctx_) throw Error(Errc::internal, path_, "ZSTD_createCCtx failed");
@@ -53,7 +54,7 @@ void ZstdWriter::emit(std::size_t size) {
   if (size == 0) return;
   std::string_view chunk(out_.get(), size);
   sink_.append(chunk);
-  hash_.update(chunk);
+  if (hash_enabled_) hash_.update(chunk);
   stored_bytes_ += size;
 }
 
@@ -87,7 +88,7 @@ void ZstdWriter::finish() {
       }
       emit(out.pos);
     } while (remaining != 0);
-    digest_ = hash_.finish();
+    if (hash_enabled_) digest_ = hash_.finish();
     finished_ = true;
   } catch (...) {
     failed_ = true;
@@ -97,14 +98,16 @@ void ZstdWriter::finish() {
 
 const Sha256Digest& ZstdWriter::stored_sha256() const {
   if (!finished_) throw Error(Errc::internal, path_, "stored_sha256() before finish()");
+  if (!hash_enabled_) throw Error(Errc::internal, path_, "stored_sha256() without hashing");
   return digest_;
 }
 
 // ---- ZstdReader ----
 
-ZstdReader::ZstdReader(SequentialFile& source, std::string path)
+ZstdReader::ZstdReader(SequentialFile& source, std::string path, bool hash)
     : source_(source),
       path_(std::move(path)),
+      hash_enabled_(hash),
       dctx_(ZSTD_createDCtx(), &ZSTD_freeDCtx),
       in_capacity_(ZSTD_DStreamInSize()) {
   if (!dctx_) throw Error(Errc::internal, path_, "ZSTD_createDCtx failed");
@@ -130,13 +133,13 @@ std::size_t ZstdReader::read(char* buf, std::size_t n) {
         if (in_size_ == 0) {
           eof_ = true;
         } else {
-          hash_.update(in_.get(), in_size_);
+          if (hash_enabled_) hash_.update(in_.get(), in_size_);
           stored_bytes_ += in_size_;
         }
       }
       if (in_pos_ == in_size_ && eof_ && frame_complete_) {
         done_ = true;
-        digest_ = hash_.finish();
+        if (hash_enabled_) digest_ = hash_.finish();
         return 0;
       }
       ZSTD_inBuffer in{in_.get(), in_size_, in_pos_};
@@ -165,6 +168,7 @@ std::size_t ZstdReader::read(char* buf, std::size_t n) {
 
 const Sha256Digest& ZstdReader::stored_sha256() const {
   if (!done_) throw Error(Errc::internal, path_, "stored_sha256() before the end of the data");
+  if (!hash_enabled_) throw Error(Errc::internal, path_, "stored_sha256() without hashing");
   return digest_;
 }
 

@@ -23,7 +23,9 @@ class ZstdWriter {
   // `sink` is not owned and must outlive the writer; the writer never closes it. `level` is a
   // zstd level (clamped to the library's range); `workers` > 0 compresses on that many threads
   // when libzstd supports it (else single-threaded). `path` names the file in error messages.
-  ZstdWriter(WritableFile& sink, int level, int workers = 0, std::string path = {});
+  // `hash` false skips the SHA-256 (when the sink hashes what it stores itself).
+  ZstdWriter(WritableFile& sink, int level, int workers = 0, std::string path = {},
+             bool hash = true);
   ~ZstdWriter();
   ZstdWriter(const ZstdWriter&) = delete;
   ZstdWriter& operator=(const ZstdWriter&) = delete;
@@ -35,7 +37,8 @@ class ZstdWriter {
 
   std::uint64_t raw_bytes() const { return raw_bytes_; }
   std::uint64_t stored_bytes() const { return stored_bytes_; }
-  // SHA-256 of the compressed bytes as appended to the sink; only after finish().
+  // SHA-256 of the compressed bytes as appended to the sink; only after finish(), and only
+  // when constructed with `hash`.
   const Sha256Digest& stored_sha256() const;
 
  private:
@@ -44,6 +47,7 @@ class ZstdWriter {
 
   WritableFile& sink_;
   std::string path_;
+  bool hash_enabled_;
   std::unique_ptr<ZSTD_CCtx_s, std::size_t (*)(ZSTD_CCtx_s*)> cctx_;
   std::unique_ptr<char[]> out_;
   std::size_t out_size_;
@@ -58,7 +62,8 @@ class ZstdWriter {
 class ZstdReader {
  public:
   // `source` is not owned and must outlive the reader. `path` names the file in messages.
-  ZstdReader(SequentialFile& source, std::string path);
+  // `hash` false skips the SHA-256 of the compressed bytes (stored_sha256() then throws).
+  ZstdReader(SequentialFile& source, std::string path, bool hash = true);
   ~ZstdReader();
   ZstdReader(const ZstdReader&) = delete;
   ZstdReader& operator=(const ZstdReader&) = delete;
@@ -83,6 +88,7 @@ class ZstdReader {
 
   SequentialFile& source_;
   std::string path_;
+  bool hash_enabled_;
   std::unique_ptr<ZSTD_DCtx_s, std::size_t (*)(ZSTD_DCtx_s*)> dctx_;
   std::unique_ptr<char[]> in_;
   std::size_t in_capacity_;

@@ -289,6 +289,8 @@ TableReport table_report(const std::string& db, const TableWork& tw) {
 
 DumpReport dump(const DumpOptions& options) {
   check_options(options);
+  // The key first: a bad key file is refused before the server is contacted.
+  std::optional<SecretKey> key = load_key(options.encryption);
   auto t0 = Clock::now();
   unsigned threads = options.threads != 0 ? options.threads
                                           : std::max(1u, std::thread::hardware_concurrency());
@@ -368,7 +370,9 @@ DumpReport dump(const DumpOptions& options) {
   unsigned readers_wanted = static_cast<unsigned>(
       std::max<std::size_t>(1, std::min<std::size_t>(threads, tasks.size())));
 
-  ArchiveWriter writer(Env::posix(), options.output);
+  std::shared_ptr<ArchiveCipher> cipher = key ? ArchiveCipher::create(*key) : nullptr;
+  key.reset();
+  ArchiveWriter writer(Env::posix(), options.output, cipher);
   Manifest m;
   m.tool_version = version();
   m.server_flavor = flavor_name(coordinator.server().flavor);
@@ -421,6 +425,7 @@ DumpReport dump(const DumpOptions& options) {
   writer.commit(m);
   report.archive = options.output;
   report.consistency = m.consistency;
+  if (cipher) report.key_id = cipher->key_id();
   report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return report;
 }

@@ -33,7 +33,6 @@
 #include "sql/quote.h"
 #include "sql/session.h"
 #include "util/parallel.h"
-#include "util/sha256.h"
 
 namespace omsbackup {
 
@@ -59,18 +58,10 @@ struct Unit {
   std::uint64_t bytes = 0;
 };
 
-std::string manifest_sha256(Env& env, const std::string& archive) {
-  auto f = env.new_sequential_file(archive + "/" + kManifestFile);
-  Sha256 h;
-  char buf[1 << 16];
-  while (std::size_t n = f->read(buf, sizeof buf)) h.update(buf, n);
-  return to_hex(h.finish());
-}
-
 class RestoreRun {
  public:
-  RestoreRun(const RestoreOptions& o, Manifest& m, Env& env)
-      : o_(o), m_(m), env_(env), started_(Clock::now()) {}
+  RestoreRun(const RestoreOptions& o, OpenedArchive& a, Env& env)
+      : o_(o), archive_(a), m_(a.manifest), env_(env), started_(Clock::now()) {}
 
   RestoreReport run();
 
@@ -107,6 +98,7 @@ class RestoreRun {
   }
 
   const RestoreOptions& o_;
+  OpenedArchive& archive_;
   Manifest& m_;
   Env& env_;
   Clock::time_point started_;
@@ -220,7 +212,7 @@ void RestoreRun::open_workers() {
 
 void RestoreRun::start_journal() {
   std::string path = journal_path();
-  std::string sha = manifest_sha256(env_, o_.archive);
+  const std::string& sha = archive_.manifest_sha256;
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : targets_)
     targets.push_back({{"index", t.index}, {"name", t.names.name}, {"work", t.names.work},
@@ -291,7 +283,7 @@ void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, s
   std::string label = fmt::format("{}.{} chunk {} ({})", t.entry->name, te.def.name, ci + 1,
                                   c.where.empty() ? c.file : c.where);
   try {
-    ChunkReader reader(env_, o_.archive, c.file);
+    ChunkReader reader(env_, o_.archive, c.file, archive_.cipher.get());
     RowBatches batches([&](char* buf, std::size_t n) { return reader.read(buf, n); },
                        kLoadBatchBytes);
     std::string batch;
@@ -626,9 +618,12 @@ RestoreReport restore(const RestoreOptions& options) {
     throw Error(Errc::invalid_argument, "ARCHIVE", "name the archive directory to restore");
   auto t0 = Clock::now();
   Env& env = Env::posix();
-  // Nothing on the server changes before the whole archive is proven intact.
-  Manifest m = verify_archive(env, options.archive);
-  RestoreRun run(options, m, env);
+  // Nothing on the server changes before the key is checked and the whole archive is
+  // proven intact: the server is not even contacted before.
+  std::optional<SecretKey> key = load_key(options.encryption);
+  OpenedArchive archive = open_archive(env, options.archive, VerifyOptions{false, key ? &*key : nullptr});
+  key.reset();
+  RestoreRun run(options, archive, env);
   RestoreReport r = run.run();
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return r;

@@ -165,32 +165,6 @@ TEST_CASE("an archive missing a database's tables is refused unless allowed", "[
   s->execute("DROP DATABASE oms_empty_db");
 }
 
-namespace {
-
-std::string write_config(const std::string& dir, const std::string& name, const std::string& hb,
-                         int location, bool is_default) {
-  ConnectionOptions c = sandbox_connection();
-  std::string path = dir + "/" + name;
-  std::ofstream out(path);
-  out << "oms_meta_host: " << c.host << "\n"
-      << "oms_meta_port: " << c.port << "\n"
-      << "oms_meta_user: " << c.user << "\n"
-      << "oms_meta_password: \"" << *c.password << "\"\n"
-      << "drc_rm_db: rm\ndrc_cm_db: cm\n"
-      << "drc_cm_heartbeat_db: " << hb << "\n"
-      << "cm_location: " << location << "\ncm_region: region-" << location << "\n"
-      << "cm_is_default: " << (is_default ? "true" : "false") << "\n"
-      << "tsdb_enabled: false\n";
-  return path;
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-}  // namespace
-
 TEST_CASE("one-command backup and rollback from two regions' config.yaml", "[oms][cli]") {
   std::string root = std::getenv("OMSB_SOURCE_ROOT") ? std::getenv("OMSB_SOURCE_ROOT") : ".";
   load_sql_file(root + "/tests/data/oms_sample.sql");
@@ -199,8 +173,8 @@ TEST_CASE("one-command backup and rollback from two regions' config.yaml", "[oms
   std::vector<DatabaseState> before;
   for (const auto& db : dbs) before.push_back(capture(*s, db));
   std::string dir = temp_dir("omsconf");
-  std::string r1 = write_config(dir, "region1.yaml", "cm_hb1", 1, true);
-  std::string r2 = write_config(dir, "region2.yaml", "cm_hb2", 2, false);
+  std::string r1 = write_oms_config(dir, "region1.yaml", "cm_hb1", 1, true);
+  std::string r2 = write_oms_config(dir, "region2.yaml", "cm_hb2", 2, false);
   std::string password = *sandbox_connection().password;
   std::string archive = dir + "/backup";
 
@@ -212,7 +186,7 @@ TEST_CASE("one-command backup and rollback from two regions' config.yaml", "[oms
   REQUIRE(d.status == 0);
   for (const auto& db : dbs) CHECK(d.output.find("\"" + db + "\"") != std::string::npos);
   CHECK(d.output.find(password) == std::string::npos);
-  CHECK(read_all(archive + "/manifest.json").find(password) == std::string::npos);
+  CHECK(read_file(archive + "/manifest.json").find(password) == std::string::npos);
   // The heartbeat tables were pruned to their newest row (the default).
   CHECK(d.output.find("\"pruned\": true") != std::string::npos);
 

@@ -8,6 +8,8 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <sys/wait.h>
 
@@ -54,6 +56,30 @@ std::string temp_dir(const std::string& tag) {
 }
 
 std::string fresh_path(const std::string& tag) { return temp_dir(tag) + "/archive"; }
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  INFO(path);
+  REQUIRE(in);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string write_oms_config(const std::string& dir, const std::string& name,
+                             const std::string& hb, int location, bool is_default) {
+  ConnectionOptions c = sandbox_connection();
+  std::string path = dir + "/" + name;
+  std::ofstream out(path);
+  out << "oms_meta_host: " << c.host << "\n"
+      << "oms_meta_port: " << c.port << "\n"
+      << "oms_meta_user: " << c.user << "\n"
+      << "oms_meta_password: \"" << *c.password << "\"\n"
+      << "drc_rm_db: rm\ndrc_cm_db: cm\n"
+      << "drc_cm_heartbeat_db: " << hb << "\n"
+      << "cm_location: " << location << "\ncm_region: region-" << location << "\n"
+      << "cm_is_default: " << (is_default ? "true" : "false") << "\n"
+      << "tsdb_enabled: false\n";
+  return path;
+}
 
 std::string exact_select_expr(const std::string& q, const std::string& data_type) {
   std::string t = data_type;

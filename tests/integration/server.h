@@ -22,6 +22,12 @@ void load_sql_file(const std::string& path);
 std::string temp_dir(const std::string& tag);
 // A path that does not exist yet, inside a fresh temporary directory.
 std::string fresh_path(const std::string& tag);
+// The whole content of a file (the test fails if it cannot be opened).
+std::string read_file(const std::string& path);
+// Writes dir/name: an OMS config.yaml for the sandbox (its password included) naming rm, cm
+// and the heartbeat database `hb` of the region at `location`; returns its path.
+std::string write_oms_config(const std::string& dir, const std::string& name,
+                             const std::string& hb, int location, bool is_default);
 
 // Everything the tests compare between a source and its restored copy.
 struct TableState {

@@ -11,6 +11,12 @@
 #include <string>
 #include <system_error>
 
+#include <fmt/format.h>
+
+#include "archive/archive_writer.h"
+#include "codec/content_digest.h"
+#include "codec/row_encoder.h"
+
 namespace omsbackup::test {
 
 // A fresh directory under /tmp, removed with its contents at scope exit.
@@ -68,6 +74,58 @@ inline unsigned mode_of(const std::string& path) {
 inline bool exists(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;
+}
+
+// Writes one chunk of rows `first` .. `first + count - 1` (an id and a value with every
+// byte the row dialect escapes) and returns its manifest entry.
+inline ChunkInfo write_chunk(ArchiveWriter& w, const std::string& rel, int first, int count) {
+  auto chunk = w.new_chunk(rel, 3);
+  RowEncoder enc;
+  ContentDigest digest;
+  for (int i = first; i < first + count; ++i) {
+    enc.field(std::to_string(i));
+    if (i % 3 == 0) enc.null_field();
+    else enc.field(std::string("v\t\n\\\0", 5) + std::to_string(i));
+    enc.end_row();
+    digest.add_row(enc.last_row());
+  }
+  chunk->write(enc.buffer());
+  FileEntry fe = chunk->finish();
+  w.add_file(fe);
+  return ChunkInfo{fe.path, std::to_string(first), std::to_string(first + count),
+                   fmt::format("id >= {} AND id < {}", first, first + count), digest.rows(),
+                   enc.size(), fe.size, fe.sha256, digest.sum_hex()};
+}
+
+// An archive with two databases: db1.t1 in two chunks, db2.t1 in one; encrypted with
+// `cipher` when given.
+inline void make_archive(Env& env, const std::string& dir,
+                         std::shared_ptr<ArchiveCipher> cipher = nullptr) {
+  ArchiveWriter w(env, dir, std::move(cipher));
+  Manifest m;
+  m.tool_version = "test";
+  m.server_flavor = "MariaDB";
+  m.server_version = "10.11";
+  m.started_at = m.finished_at = "2026-11-25T00:00:00Z";
+  m.consistency = "snapshot";
+  for (int d = 1; d <= 2; ++d) {
+    DatabaseEntry db{"db" + std::to_string(d), "utf8mb4", "utf8mb4_general_ci",
+                     "CREATE DATABASE x", {}};
+    TableEntry t;
+    t.def.name = "t1";
+    t.def.create_sql = "CREATE TABLE t1 (id INT, v BLOB)";
+    t.def.columns = {{"id", "int", "int(11)", false, false}, {"v", "blob", "blob", false, false}};
+    t.chunk_key = {"id"};
+    int chunks = d == 1 ? 2 : 1;
+    for (int c = 0; c < chunks; ++c) {
+      t.chunks.push_back(write_chunk(w, fmt::format("data/{:04}/00001-{:06}.tsv.zst", d, c + 1),
+                                     c * 100, 50 + c));
+      t.rows += t.chunks.back().rows;
+    }
+    db.tables.push_back(t);
+    m.databases.push_back(db);
+  }
+  w.commit(m);
 }
 
 }  // namespace omsbackup::test

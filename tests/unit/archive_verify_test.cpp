@@ -19,59 +19,13 @@
 #include "util/sha256.h"
 
 using namespace omsbackup;
+using omsbackup::test::make_archive;
 using omsbackup::test::read_whole_file;
 using omsbackup::test::TempDir;
+using omsbackup::test::write_chunk;
 using omsbackup::test::write_whole_file;
 
 namespace {
-
-ChunkInfo write_chunk(ArchiveWriter& w, const std::string& rel, int first, int count) {
-  auto chunk = w.new_chunk(rel, 3);
-  RowEncoder enc;
-  ContentDigest digest;
-  for (int i = first; i < first + count; ++i) {
-    enc.field(std::to_string(i));
-    if (i % 3 == 0) enc.null_field();
-    else enc.field(std::string("v\t\n\\\0", 5) + std::to_string(i));
-    enc.end_row();
-    digest.add_row(enc.last_row());
-  }
-  chunk->write(enc.buffer());
-  FileEntry fe = chunk->finish();
-  w.add_file(fe);
-  return ChunkInfo{rel, std::to_string(first), std::to_string(first + count),
-                   fmt::format("id >= {} AND id < {}", first, first + count), digest.rows(),
-                   enc.size(), fe.size, fe.sha256, digest.sum_hex()};
-}
-
-// An archive with two databases: db1.t1 in two chunks, db2.t1 in one.
-void make_archive(Env& env, const std::string& dir) {
-  ArchiveWriter w(env, dir);
-  Manifest m;
-  m.tool_version = "test";
-  m.server_flavor = "MariaDB";
-  m.server_version = "10.11";
-  m.started_at = m.finished_at = "2026-11-25T00:00:00Z";
-  m.consistency = "snapshot";
-  for (int d = 1; d <= 2; ++d) {
-    DatabaseEntry db{"db" + std::to_string(d), "utf8mb4", "utf8mb4_general_ci",
-                     "CREATE DATABASE x", {}};
-    TableEntry t;
-    t.def.name = "t1";
-    t.def.create_sql = "CREATE TABLE t1 (id INT, v BLOB)";
-    t.def.columns = {{"id", "int", "int(11)", false, false}, {"v", "blob", "blob", false, false}};
-    t.chunk_key = {"id"};
-    int chunks = d == 1 ? 2 : 1;
-    for (int c = 0; c < chunks; ++c) {
-      t.chunks.push_back(write_chunk(w, fmt::format("data/{:04}/00001-{:06}.tsv.zst", d, c + 1),
-                                     c * 100, 50 + c));
-      t.rows += t.chunks.back().rows;
-    }
-    db.tables.push_back(t);
-    m.databases.push_back(db);
-  }
-  w.commit(m);
-}
 
 std::string refusal(const std::string& dir, bool deep = false) {
   try {
@@ -224,9 +178,23 @@ TEST_CASE("every kind of damage is refused, naming the file", "[archive][verify]
     CHECK(has(why, kChunk));
   }
   SECTION("a newer format version") {
+    rewrite_manifest(dir, [](auto& j) { j["format_version"] = 3; });
+    std::string why = refusal(dir);
+    CHECK(has(why, "version 3"));
+  }
+  SECTION("a manifest whose format version is not the DONE marker's") {
     rewrite_manifest(dir, [](auto& j) { j["format_version"] = 2; });
     std::string why = refusal(dir);
-    CHECK(has(why, "version 2"));
+    CHECK(has(why, "format version 2"));
+    CHECK(has(why, "manifest.json"));
+  }
+  SECTION("a DONE marker of an unknown format version") {
+    auto done = nlohmann::ordered_json::parse(read_whole_file(dir + "/DONE"));
+    done["format_version"] = 3;
+    write_whole_file(dir + "/DONE", done.dump() + "\n");
+    std::string why = refusal(dir);
+    CHECK(has(why, "DONE"));
+    CHECK(has(why, "version 3"));
   }
   SECTION("a manifest whose chunk rows disagree with the data (deep check)") {
     rewrite_manifest(dir, [](auto& j) { j["databases"][1]["tables"][0]["chunks"][0]["rows"] = 49; });

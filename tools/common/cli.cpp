@@ -161,6 +161,12 @@ const std::atomic<bool>* cancel_on_signals() {
   return &g_cancel;
 }
 
+void add_encryption_flag(CLI::App& app, std::string& key_file, const std::string& help) {
+  app.add_option("--encrypt-key-file", key_file,
+                 help + ". The file holds 64 hex digits (or 32 raw bytes) and must be mode 0600 "
+                        "or 0400; make one with `(umask 077; openssl rand -hex 32 > FILE)`");
+}
+
 std::string human_bytes(std::uint64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(bytes);

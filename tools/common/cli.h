@@ -40,6 +40,9 @@ ConnectionOptions connection_options(ConnectionFlags& flags);
 // to an exit status (1 for failures, 2 for bad arguments).
 int run_main(const char* tool, const std::function<int()>& body);
 
+// --encrypt-key-file FILE, into `key_file` (the library reads and checks the file).
+void add_encryption_flag(CLI::App& app, std::string& key_file, const std::string& help);
+
 std::string human_bytes(std::uint64_t bytes);
 
 // The first SIGINT or SIGTERM sets the returned flag (the library stops cleanly: a dump
