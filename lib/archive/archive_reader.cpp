@@ -159,11 +159,17 @@ OpenedArchive open_archive(Env& env, const std::string& dir, const VerifyOptions
   if (encrypted != !encryption.is_null())
     corrupt(kDoneFile, encrypted ? "is a version-2 (encrypted) marker without an \"encryption\" entry"
                                  : "is a version-1 (plaintext) marker with an \"encryption\" entry");
+  if (encrypted && !encryption.is_object())
+    corrupt(kDoneFile, "has an \"encryption\" entry that is not an object");
+  auto said = [&](const char* key) {
+    return encryption.contains(key) && encryption[key].is_string() ? encryption[key].get<std::string>()
+                                                                   : std::string("?");
+  };
   if (encrypted && options.key == nullptr)
     throw Error(Errc::invalid_argument, dir,
                 fmt::format("the archive is encrypted ({}, key id {}); give its key with "
                             "--encrypt-key-file",
-                            encryption.value("cipher", "?"), encryption.value("key_id", "?")));
+                            said("cipher"), said("key_id")));
   if (!encrypted && options.key != nullptr)
     throw Error(Errc::invalid_argument, dir,
                 "the archive is not encrypted, but a key was given; an encrypted archive was "

@@ -456,6 +456,16 @@ TEST_CASE("an encrypted archive needs its key, and only its key", "[encrypt][ver
     CHECK(code == Errc::unsupported);
     CHECK(has(why, "ChaCha20-Poly1305"));
   }
+  SECTION("an encryption entry that is not an object, with and without a key") {
+    auto done = nlohmann::ordered_json::parse(read_whole_file(dir + "/DONE"));
+    done["encryption"] = "AES";
+    write_whole_file(dir + "/DONE", done.dump() + "\n");
+    for (const SecretKey* k : {static_cast<const SecretKey*>(nullptr), &key}) {
+      auto [code, why] = refusal_with(k);
+      CHECK(code == Errc::corrupt_archive);
+      CHECK(has(why, "DONE"));
+    }
+  }
   SECTION("the encryption entry removed from DONE") {
     auto done = nlohmann::ordered_json::parse(read_whole_file(dir + "/DONE"));
     done.erase("encryption");
