@@ -28,6 +28,7 @@
 #include "sql/session.h"
 #include "util/clock.h"
 #include "util/parallel.h"
+#include "util/test_hook.h"
 
 namespace omsbackup {
 
@@ -144,6 +145,7 @@ class DumpRun {
       try {
         std::vector<ChunkInfo> files = read_task(s, t, tw, db, label);
         finish_task(t, tw, std::move(files));
+        test_point("dump.chunk-written");
         return;
       } catch (const Error& e) {
         // A keyed chunk is one file, written again from scratch; a scan cut by size may
@@ -194,6 +196,7 @@ class DumpRun {
                  out->write(rows);
                  digest.merge(piece);
                  add_progress(piece.rows(), rows.size(), 0);
+                 test_point("dump.rows");
                  if (t.split_by_size && out->raw_bytes() >= o_.chunk_bytes) close_file();
                });
     // A keyed chunk always has its file, even when empty, so that its range is proven
@@ -309,6 +312,7 @@ DumpReport dump(const DumpOptions& options) {
   std::uint64_t estimated = 0, chunk_total = 0, table_total = 0;
   for (std::size_t di = 0; di < options.databases.size(); ++di) {
     defs.push_back(read_database(coordinator, options.databases[di], copts));
+    test_point("dump.cataloged");
     DatabaseDef& db = defs.back();
     auto& tables = work.emplace_back();
     std::erase_if(db.tables, [&](const TableDef& t) { return !selected(options, db.name, t.name); });
@@ -335,6 +339,7 @@ DumpReport dump(const DumpOptions& options) {
         tw.pruned = true;
       } else {
         tw.plan = plan_table(coordinator, db.name, tw.entry.def, PlanOptions{options.chunk_bytes});
+        test_point("dump.planned");
       }
       if (tw.plan.key)
         for (const auto& p : tw.plan.key->parts) tw.entry.chunk_key.push_back(p.column);
@@ -418,6 +423,7 @@ DumpReport dump(const DumpOptions& options) {
     m.databases.push_back(std::move(de));
   }
   m.finished_at = utc_now_iso8601();
+  test_point("dump.committing");
   writer.commit(m);
   report.archive = options.output;
   report.consistency = m.consistency;

@@ -30,6 +30,7 @@
 #include "sql/session.h"
 #include "util/parallel.h"
 #include "util/sha256.h"
+#include "util/test_hook.h"
 
 namespace omsbackup {
 
@@ -234,7 +235,10 @@ void RestoreRun::start_journal() {
                 "or remove this journal to start over");
   }
   journal_ = std::make_unique<Journal>(env_, path);
-  if (!o_.resume) journal_->begin(begin);
+  if (!o_.resume) {
+    journal_->begin(begin);
+    test_point("restore.begun");
+  }
 }
 
 std::vector<Unit> RestoreRun::units_for(const Target& t) const {
@@ -263,6 +267,7 @@ void RestoreRun::create_tables(Session& s, const Target& t) {
     s.execute(fmt::format("DROP DATABASE IF EXISTS {}", quote_identifier(work)),
               o_.in_place ? fmt::format("dropping database {} (--in-place)", work)
                           : fmt::format("clearing the staging database {}", work));
+    test_point("restore.work-dropped");
   }
   s.execute(create_database_sql(work, *t.entry), fmt::format("creating database {}", work));
   s.execute(fmt::format("USE {}", quote_identifier(work)), fmt::format("using {}", work));
@@ -271,6 +276,7 @@ void RestoreRun::create_tables(Session& s, const Target& t) {
     s.execute(ddl.create_sql, fmt::format("creating table {}.{}", work, te.def.name));
   }
   journal_->phase(t.index, "created");
+  test_point("restore.created");
 }
 
 void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, std::size_t ci) {
@@ -294,7 +300,13 @@ void RestoreRun::load_chunk_once(Session& s, const Target& t, const TableEntry& 
   try {
     ChunkReader reader(env_, o_.archive, c.file);
     std::uint64_t raw = 0;
+    bool mid_statement = false;
     auto source = [&](char* buf, std::size_t n) {
+      // The statement is under way once a first buffer has gone to the server.
+      if (raw > 0 && !mid_statement) {
+        mid_statement = true;
+        test_point("restore.loading");
+      }
       check_cancel();
       std::size_t got = reader.read(buf, n);
       raw += got;
@@ -310,7 +322,9 @@ void RestoreRun::load_chunk_once(Session& s, const Target& t, const TableEntry& 
                   fmt::format("the server took {} rows, the archive holds {} (duplicate keys or "
                               "values the table refused?)",
                               loaded, c.rows));
+    test_point("restore.chunk-committed");
     journal_->chunk(t.index, &te - t.entry->tables.data(), ci);
+    test_point("restore.chunk");
     progress("load", 1, c.rows, raw);
   } catch (const Error& e) {
     if (e.code() == Errc::cancelled) throw;
@@ -354,10 +368,14 @@ void RestoreRun::add_indexes(Session& s, const Target& t, std::size_t ti) {
   std::string phase = fmt::format("indexed:{}", ti);
   if (resumed_.has(t.index, phase)) return;
   SplitDdl ddl = split_secondary_indexes(te.def.create_sql, quote_qualified(t.names.work, te.def.name));
-  if (!ddl.add_indexes_sql.empty())
+  if (!ddl.add_indexes_sql.empty()) {
+    test_point("restore.indexing");
     s.execute(ddl.add_indexes_sql,
               fmt::format("adding the secondary indexes of {}.{}", t.entry->name, te.def.name));
+    test_point("restore.index-added");
+  }
   journal_->phase(t.index, phase);
+  test_point("restore.indexed");
 }
 
 void RestoreRun::prove_unit(Session& s, const Unit& u) {
@@ -373,6 +391,7 @@ void RestoreRun::prove_unit(Session& s, const Unit& u) {
                                          te.def.name, first.where, u.chunks[0] + 1, first.lower,
                                          first.upper)
                            : fmt::format("{}.{}", t.entry->name, te.def.name);
+  test_point("restore.proving");
   ReadResult got = read_table(s, t.names.work, te.def, keyed ? "WHERE " + first.where : "", what,
                               [&](std::string_view, const ContentDigest&) { check_cancel(); });
   if (got.digest.rows() != expected.rows())
@@ -383,6 +402,7 @@ void RestoreRun::prove_unit(Session& s, const Unit& u) {
     throw Error(Errc::verify_failed, what,
                 "the restored rows differ from the archive's (content digest mismatch)");
   progress("prove", 1, got.digest.rows(), got.raw_bytes);
+  test_point("restore.proved");
 }
 
 void RestoreRun::check_ddl(Session& s, const Target& t) {
@@ -435,25 +455,31 @@ void RestoreRun::finish_database(Session& s, const Target& t) {
                            database_exists(s, t.names.work) &&
                            base_tables(s, t.names.work).empty() && !t.entry->tables.empty();
     journal_->phase(t.index, "swapping");
+    test_point("restore.swapping");
     if (!swapped_already) swap_in(s, t.names, *t.entry);
     journal_->phase(t.index, "swapped");
+    test_point("restore.swapped");
   }
   if (!resumed_.has(t.index, "objects")) {
     DatabaseEntry target = retarget(*t.entry, t.names.name);
     drop_objects(s, t.names.name);  // a resumed run may have created some already
     create_routines(s, target);
+    test_point("restore.routines-created");
     create_views(s, target);
     create_triggers(s, target);
     create_events(s, target);
     journal_->phase(t.index, "objects");
+    test_point("restore.objects");
   }
   if (!o_.in_place) {
     s.execute(fmt::format("DROP DATABASE IF EXISTS {}", quote_identifier(t.names.old)),
               fmt::format("dropping the previous copy {}", t.names.old));
+    test_point("restore.old-dropped");
     s.execute(fmt::format("DROP DATABASE IF EXISTS {}", quote_identifier(t.names.work)),
               fmt::format("dropping the empty staging database {}", t.names.work));
   }
   journal_->phase(t.index, "finished");
+  test_point("restore.finished");
 }
 
 RestoreReport RestoreRun::run() {
@@ -515,6 +541,7 @@ RestoreReport RestoreRun::run() {
         report_.verified = true;
       }
       journal_->phase(t.index, "proven");
+      test_point("restore.proven");
     }
   }
   // Only now, with every database proven, does anything live change (staging mode).

@@ -6,6 +6,7 @@
 #include "sql/quote.h"
 #include "sql/session.h"
 #include "util/sha256.h"
+#include "util/test_hook.h"
 
 namespace omsbackup {
 
@@ -106,7 +107,9 @@ void swap_in(Session& s, const TargetNames& n, const DatabaseEntry& db) {
     s.execute(fmt::format("DROP DATABASE IF EXISTS {}", quote_identifier(n.old)),
               fmt::format("clearing {}", n.old));
     s.execute(create_database_sql(n.old, db), fmt::format("creating {}", n.old));
+    test_point("swap.old-created");
     drop_objects(s, n.name);
+    test_point("swap.objects-dropped");
     for (const auto& t : base_tables(s, n.name))
       renames.push_back(fmt::format("{} TO {}", quote_qualified(n.name, t), quote_qualified(n.old, t)));
     s.execute(fmt::format("ALTER DATABASE {} CHARACTER SET {} COLLATE {}", quote_identifier(n.name),
@@ -121,6 +124,7 @@ void swap_in(Session& s, const TargetNames& n, const DatabaseEntry& db) {
   std::string sql = "RENAME TABLE ";
   for (std::size_t i = 0; i < renames.size(); ++i) sql += (i ? ", " : "") + renames[i];
   s.execute(sql, fmt::format("swapping the restored tables into {}", n.name));
+  test_point("swap.renamed");
 }
 
 DatabaseEntry retarget(const DatabaseEntry& db, const std::string& target) {
