@@ -76,6 +76,9 @@ class RestoreRun {
   void start_journal();
   std::vector<Unit> units_for(const Target& t) const;
   void create_tables(Session& s, const Target& t);
+  void wait_for_orphans(Session& s, const Target& t);
+  bool unit_done(const Target& t, const Unit& u) const;
+  void clear_unit(Session& s, const Unit& u);
   void load_unit(Session& s, const Unit& u);
   void load_chunk(Session& s, const Target& t, const TableEntry& te, std::size_t ci);
   void load_chunk_once(Session& s, const Target& t, const TableEntry& te, std::size_t ci);
@@ -332,34 +335,57 @@ void RestoreRun::load_chunk_once(Session& s, const Target& t, const TableEntry& 
   }
 }
 
+// A resumed run first waits for statements the interrupted run left running on the
+// server (a client killed mid-statement leaves its statement to finish or roll back
+// there): LOCK TABLES ... WRITE waits for every other statement on those tables.
+void RestoreRun::wait_for_orphans(Session& s, const Target& t) {
+  std::vector<std::string> tables = base_tables(s, t.names.work);
+  if (tables.empty()) return;
+  std::string sql = "LOCK TABLES ";
+  for (std::size_t i = 0; i < tables.size(); ++i)
+    sql += (i ? ", " : "") + quote_qualified(t.names.work, tables[i]) + " WRITE";
+  s.execute(sql, fmt::format("waiting for statements of the interrupted restore on {} to end",
+                             t.names.work));
+  s.execute("UNLOCK TABLES", "releasing the table locks");
+}
+
+bool RestoreRun::unit_done(const Target& t, const Unit& u) const {
+  for (std::size_t ci : u.chunks)
+    if (!resumed_.chunks.count({t.index, u.table, ci})) return false;
+  return true;
+}
+
+// A resumed run clears what an unjournaled chunk may have committed before any chunk
+// is loaded: a DELETE running beside a LOAD DATA into the same empty table can hang
+// MariaDB 10.11 (both threads stuck inside InnoDB; see docs/restore.md).
+void RestoreRun::clear_unit(Session& s, const Unit& u) {
+  check_cancel();
+  const Target& t = targets_[u.target];
+  if (unit_done(t, u)) return;
+  const TableEntry& te = t.entry->tables[u.table];
+  std::string qt = quote_qualified(t.names.work, te.def.name);
+  bool keyed = u.chunks.size() == 1 && !te.chunks[u.chunks[0]].where.empty();
+  if (keyed) {
+    // A chunk committed just before a crash, but not yet journaled, is loaded again.
+    std::size_t ci = u.chunks[0];
+    s.execute(fmt::format("DELETE FROM {} WHERE {}", qt, te.chunks[ci].where),
+              fmt::format("clearing {}.{} chunk {} before loading it again", t.names.work,
+                          te.def.name, ci + 1));
+  } else {
+    // Chunks cut by size have no predicate: the table is loaded again as a whole.
+    s.execute(fmt::format("DELETE FROM {}", qt),
+              fmt::format("clearing {}.{} before loading it again", t.names.work, te.def.name));
+  }
+}
+
 void RestoreRun::load_unit(Session& s, const Unit& u) {
   check_cancel();
   const Target& t = targets_[u.target];
   const TableEntry& te = t.entry->tables[u.table];
-  std::string qt = quote_qualified(t.names.work, te.def.name);
-  auto done = [&](std::size_t ci) { return resumed_.chunks.count({t.index, u.table, ci}) != 0; };
-  bool keyed = u.chunks.size() == 1 && !te.chunks[u.chunks[0]].where.empty();
-  if (keyed) {
-    std::size_t ci = u.chunks[0];
-    if (done(ci)) return progress("load", 1, te.chunks[ci].rows, te.chunks[ci].raw_bytes);
-    // A chunk committed just before a crash, but not yet journaled, is loaded again.
-    if (report_.resumed)
-      s.execute(fmt::format("DELETE FROM {} WHERE {}", qt, te.chunks[ci].where),
-                fmt::format("clearing {}.{} chunk {} before loading it again", t.names.work,
-                            te.def.name, ci + 1));
-    load_chunk(s, t, te, ci);
-    return;
-  }
-  bool all_done = true;
-  for (std::size_t ci : u.chunks) all_done = all_done && done(ci);
-  if (all_done) {
+  if (unit_done(t, u)) {
     for (std::size_t ci : u.chunks) progress("load", 1, te.chunks[ci].rows, te.chunks[ci].raw_bytes);
     return;
   }
-  // Chunks cut by size have no predicate: the table is loaded again as a whole.
-  if (report_.resumed)
-    s.execute(fmt::format("DELETE FROM {}", qt),
-              fmt::format("clearing {}.{} before loading it again", t.names.work, te.def.name));
   for (std::size_t ci : u.chunks) load_chunk(s, t, te, ci);
 }
 
@@ -533,6 +559,10 @@ RestoreReport RestoreRun::run() {
       for (auto& u : units) u.target = ti;
       std::stable_sort(units.begin(), units.end(),
                        [](const Unit& a, const Unit& b) { return a.bytes > b.bytes; });
+      if (report_.resumed && resumed_.has(t.index, "created")) {
+        wait_for_orphans(s, t);
+        parallel(units.size(), [&](Session& w, std::size_t i) { clear_unit(w, units[i]); });
+      }
       parallel(units.size(), [&](Session& w, std::size_t i) { load_unit(w, units[i]); });
       parallel(t.entry->tables.size(), [&](Session& w, std::size_t i) { add_indexes(w, t, i); });
       if (o_.verify) {
