@@ -393,11 +393,24 @@ void RestoreRun::add_indexes(Session& s, const Target& t, std::size_t ti) {
   const TableEntry& te = t.entry->tables[ti];
   std::string phase = fmt::format("indexed:{}", ti);
   if (resumed_.has(t.index, phase)) return;
-  SplitDdl ddl = split_secondary_indexes(te.def.create_sql, quote_qualified(t.names.work, te.def.name));
-  if (!ddl.add_indexes_sql.empty()) {
+  const std::string qt = quote_qualified(t.names.work, te.def.name);
+  SplitDdl ddl = split_secondary_indexes(te.def.create_sql, qt);
+  // An interrupted run may have added them (the ALTER committed, its journal line not
+  // written): the table then already reads back as the archive's.
+  auto added_already = [&] {
+    ResultSet r = s.query("SHOW CREATE TABLE " + qt,
+                          fmt::format("reading back {}.{}", t.names.work, te.def.name));
+    return !r.rows.empty() && r.rows[0].size() > 1 && r.rows[0][1] == te.def.create_sql;
+  };
+  if (!ddl.add_indexes_sql.empty() && !(report_.resumed && added_already())) {
     test_point("restore.indexing");
-    s.execute(ddl.add_indexes_sql,
-              fmt::format("adding the secondary indexes of {}.{}", t.entry->name, te.def.name));
+    try {
+      s.execute(ddl.add_indexes_sql,
+                fmt::format("adding the secondary indexes of {}.{}", t.entry->name, te.def.name));
+    } catch (const Error& e) {
+      // ER_DUP_KEYNAME: an ALTER the interrupted run left running has just finished.
+      if (!(report_.resumed && e.server_errno() == 1061 && added_already())) throw;
+    }
     test_point("restore.index-added");
   }
   journal_->phase(t.index, phase);
