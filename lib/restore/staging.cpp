@@ -71,18 +71,18 @@ void drop_objects(Session& s, const std::string& db) {
   const std::string q = quote_string(db);
   for (const auto& t : column0(s, fmt::format("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS "
                                               "WHERE TRIGGER_SCHEMA = {}", q),
-                               "listing triggers"))
+                               fmt::format("listing the triggers of {}", db)))
     s.execute(fmt::format("DROP TRIGGER IF EXISTS {}", quote_qualified(db, t)),
               fmt::format("dropping trigger {}.{}", db, t));
   for (const auto& v : column0(s, fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES "
                                               "WHERE TABLE_SCHEMA = {} AND TABLE_TYPE = 'VIEW'", q),
-                               "listing views"))
+                               fmt::format("listing the views of {}", db)))
     s.execute(fmt::format("DROP VIEW IF EXISTS {}", quote_qualified(db, v)),
               fmt::format("dropping view {}.{}", db, v));
   for (const auto& row : s.query(fmt::format("SELECT ROUTINE_TYPE, ROUTINE_NAME FROM "
                                              "information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {}",
                                              q),
-                                 "listing routines")
+                                 fmt::format("listing the routines of {}", db))
                              .rows) {
     std::string type = row.at(0).value_or("PROCEDURE"), name = row.at(1).value_or("");
     s.execute(fmt::format("DROP {} IF EXISTS {}", type == "FUNCTION" ? "FUNCTION" : "PROCEDURE",
@@ -91,7 +91,7 @@ void drop_objects(Session& s, const std::string& db) {
   }
   for (const auto& e : column0(s, fmt::format("SELECT EVENT_NAME FROM information_schema.EVENTS "
                                               "WHERE EVENT_SCHEMA = {}", q),
-                               "listing events"))
+                               fmt::format("listing the events of {}", db)))
     s.execute(fmt::format("DROP EVENT IF EXISTS {}", quote_qualified(db, e)),
               fmt::format("dropping event {}.{}", db, e));
 }
