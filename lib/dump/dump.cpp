@@ -288,9 +288,8 @@ TableReport table_report(const std::string& db, const TableWork& tw) {
   return r;
 }
 
-}  // namespace
-
-DumpReport dump(const DumpOptions& options) {
+// `archive_started` is set once the archive directory has been created.
+DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
   check_options(options);
   auto t0 = Clock::now();
   unsigned threads = options.threads != 0 ? options.threads
@@ -374,6 +373,7 @@ DumpReport dump(const DumpOptions& options) {
       std::max<std::size_t>(1, std::min<std::size_t>(threads, tasks.size())));
 
   ArchiveWriter writer(Env::posix(), options.output);
+  archive_started = true;
   Manifest m;
   m.tool_version = version();
   m.server_flavor = flavor_name(coordinator.server().flavor);
@@ -429,6 +429,28 @@ DumpReport dump(const DumpOptions& options) {
   report.consistency = m.consistency;
   report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return report;
+}
+
+}  // namespace
+
+DumpReport dump(const DumpOptions& options) {
+  bool archive_started = false;
+  try {
+    return run_dump(options, archive_started);
+  } catch (const Error& e) {
+    if (!archive_started) throw;
+    // The writer removed the unfinished archive while the error unwound: say so (and
+    // say it if that failed), so that nobody wonders whether a partial archive is usable.
+    std::string dir = options.output;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    throw e.with_note(Env::posix().stat(dir)
+                          ? fmt::format("The unfinished archive {} could not be removed "
+                                        "completely: delete it",
+                                        dir)
+                          : fmt::format("No archive was written (the unfinished directory {} "
+                                        "was removed)",
+                                        dir));
+  }
 }
 
 }  // namespace omsbackup

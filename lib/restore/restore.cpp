@@ -9,6 +9,7 @@
 #include "omsbackup/restore.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <mutex>
@@ -86,6 +87,12 @@ class RestoreRun {
   void prove_unit(Session& s, const Unit& u);
   void check_ddl(Session& s, const Target& t);
   void finish_database(Session& s, const Target& t);
+  void run_steps(Session& s);
+  std::string interruption_note() const;
+  void live_changed(const Target& t) {
+    std::lock_guard lock(mu_);
+    changed_.insert(t.index);
+  }
   void parallel(std::size_t n, const std::function<void(Session&, std::size_t)>& fn);
   void progress(const std::string& phase, std::uint64_t chunks, std::uint64_t rows,
                 std::uint64_t bytes, bool force = false);
@@ -114,6 +121,7 @@ class RestoreRun {
   std::atomic<bool> stop_{false};
   RestoreReport report_;
   std::mutex mu_;
+  std::set<std::size_t> changed_, finished_;  // targets (manifest index) by what happened to them
   RestoreProgress progress_;
   Clock::time_point last_report_{};
 };
@@ -270,6 +278,7 @@ void RestoreRun::create_tables(Session& s, const Target& t) {
     s.execute(fmt::format("DROP DATABASE IF EXISTS {}", quote_identifier(work)),
               o_.in_place ? fmt::format("dropping database {} (--in-place)", work)
                           : fmt::format("clearing the staging database {}", work));
+    if (o_.in_place) live_changed(t);
     test_point("restore.work-dropped");
   }
   s.execute(create_database_sql(work, *t.entry), fmt::format("creating database {}", work));
@@ -331,6 +340,7 @@ void RestoreRun::load_chunk_once(Session& s, const Target& t, const TableEntry& 
     progress("load", 1, c.rows, raw);
   } catch (const Error& e) {
     if (e.code() == Errc::cancelled) throw;
+    check_cancel();  // the source stopped the LOAD DATA because of a cancel
     throw e.object().rfind(label, 0) == 0 ? e : e.with_context(label);
   }
 }
@@ -488,12 +498,12 @@ void RestoreRun::progress(const std::string& phase, std::uint64_t chunks, std::u
 }
 
 void RestoreRun::finish_database(Session& s, const Target& t) {
-  check_cancel();
   if (!o_.in_place && !resumed_.has(t.index, "swapped")) {
     bool swapped_already = resumed_.has(t.index, "swapping") &&
                            database_exists(s, t.names.work) &&
                            base_tables(s, t.names.work).empty() && !t.entry->tables.empty();
     journal_->phase(t.index, "swapping");
+    live_changed(t);
     test_point("restore.swapping");
     if (!swapped_already) swap_in(s, t.names, *t.entry);
     journal_->phase(t.index, "swapped");
@@ -518,7 +528,39 @@ void RestoreRun::finish_database(Session& s, const Target& t) {
               fmt::format("dropping the empty staging database {}", t.names.work));
   }
   journal_->phase(t.index, "finished");
+  {
+    std::lock_guard lock(mu_);
+    finished_.insert(t.index);
+  }
   test_point("restore.finished");
+}
+
+// What an error after the journal began leaves behind, and what to do about it.
+std::string RestoreRun::interruption_note() const {
+  std::vector<std::string> changed, untouched, staged;
+  for (const auto& t : targets_) {
+    if (finished_.count(t.index) || resumed_.has(t.index, "finished")) continue;
+    bool was_changed = changed_.count(t.index) ||
+                       (o_.in_place ? resumed_.has(t.index, "created")
+                                    : resumed_.has(t.index, "swapping"));
+    (was_changed ? changed : untouched).push_back(t.names.name);
+    if (!o_.in_place) staged.push_back(t.names.work);
+  }
+  std::string resume = fmt::format(
+      "run omsrestore again with --resume and the same options to finish (journal: {})",
+      journal_path());
+  if (changed.empty())
+    return fmt::format("No live database was changed{}; {}, or remove the journal to start over",
+                       staged.empty() ? std::string()
+                                      : fmt::format(" (the restored copies wait in {})",
+                                                    fmt::join(staged, ", ")),
+                       resume);
+  return fmt::format("Changed and not completely restored yet: {} ({}){}; {}",
+                     fmt::join(changed, ", "),
+                     o_.in_place ? "dropped by --in-place" : "the swap had begun",
+                     untouched.empty() ? std::string()
+                                       : fmt::format("; not touched yet: {}", fmt::join(untouched, ", ")),
+                     resume);
 }
 
 RestoreReport RestoreRun::run() {
@@ -551,6 +593,16 @@ RestoreReport RestoreRun::run() {
   }
   pin_worker(s);
   start_journal();
+  try {
+    run_steps(s);
+  } catch (const Error& e) {
+    throw e.with_note(interruption_note());
+  }
+  return report_;
+}
+
+// Everything after the journal's begin record.
+void RestoreRun::run_steps(Session& s) {
   open_workers();
 
   std::uint64_t total_chunks = 0, total_bytes = 0;
@@ -588,14 +640,20 @@ RestoreReport RestoreRun::run() {
     }
   }
   // Only now, with every database proven, does anything live change (staging mode).
+  // From here on a cancel is not obeyed: stopping between two swaps would leave some
+  // databases restored and others not, and what remains takes seconds.
+  check_cancel();
   for (const auto& t : targets_) {
     if (resumed_.has(t.index, "finished")) continue;
     finish_database(s, t);
   }
+  if (o_.cancel != nullptr && o_.cancel->load())
+    report_.warnings.push_back(
+        "the cancel request came after the swap had begun: the restore was finished rather "
+        "than leave some databases restored and others not");
   journal_.reset();
   env_.remove_file(journal_path());
   progress("done", 0, 0, 0, true);
-  return report_;
 }
 
 }  // namespace
