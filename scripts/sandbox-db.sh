@@ -5,6 +5,7 @@
 #   eval "$(scripts/sandbox-db.sh start)"   # start one; sets and exports OMSB_* in this shell
 #   scripts/sandbox-db.sh env [DIR]         # print the OMSB_* lines again
 #   scripts/sandbox-db.sh stop [DIR]        # shut it down and delete DIR
+#   scripts/sandbox-db.sh restart [DIR] [--kill]  # stop the server and start it again
 #   mariadb --defaults-file="$OMSB_SANDBOX_DIR/client.cnf" < tests/data/oms_sample.sql
 #
 # start: DIR is $OMSB_SANDBOX_DIR if set (created, mode 0700), otherwise a fresh
@@ -17,7 +18,10 @@
 #   127.0.0.1 (IP SAN) and localhost (DNS SAN) signed by it, which mariadbd serves,
 #   plus an unrelated CA (wrong-ca.pem) for "wrong CA" tests; keys are mode 0600.
 #   OMSB_DB_SSL_CA and OMSB_DB_SSL_WRONG_CA name the two CA files.
-# stop / env: DIR defaults to $OMSB_SANDBOX_DIR.  stop is idempotent, and refuses to
+# restart: shuts the server down cleanly (or, with --kill, SIGKILLs it: a crash) and
+#   starts it again on the same datadir, port, socket and password; waits until it
+#   answers. For fault-injection tests (tests/integration/faults_test.cpp).
+# stop / env / restart: DIR defaults to $OMSB_SANDBOX_DIR.  stop is idempotent, and refuses to
 #   delete a directory that is not a sandbox (no marker/env file, or outside /tmp
 #   unless it is the one named by $OMSB_SANDBOX_DIR).
 #
@@ -155,6 +159,35 @@ resolve_dir_arg() {
   echo "$d"
 }
 
+# launch_server MARIADBD DIR PORT [EXTRA-ARGS...]: starts mariadbd in the background
+# (its pid in $!) on DIR's datadir, socket, logs and TLS files.
+launch_server() {
+  local mariadbd=$1 dir=$2 port=$3
+  shift 3
+  setsid "$mariadbd" --no-defaults \
+    --datadir="$dir/data" \
+    --socket="$dir/mysqld.sock" \
+    --bind-address=127.0.0.1 \
+    --port="$port" \
+    --pid-file="$dir/mysqld.pid" \
+    --log-error="$dir/error.log" \
+    --user="$(id -un)" \
+    --skip-name-resolve \
+    --local-infile=1 \
+    --innodb-buffer-pool-size=512M \
+    --innodb-log-file-size=256M \
+    --max-allowed-packet=256M \
+    --character-set-server=utf8mb4 \
+    --collation-server=utf8mb4_general_ci \
+    --log-bin="$dir/binlog" \
+    --server-id=1 \
+    --ssl-ca="$dir/tls/ca.pem" \
+    --ssl-cert="$dir/tls/server.pem" \
+    --ssl-key="$dir/tls/server-key.pem" \
+    "$@" \
+    </dev/null >>"$dir/mariadbd.out" 2>&1 &
+}
+
 # ---------------------------------------------------------------------------- start
 cmd_start() {
   (($# == 0)) || die "start takes no arguments (set OMSB_SANDBOX_DIR to choose the directory)"
@@ -233,28 +266,7 @@ EOF
     offset=0
     [[ -f "$dir/error.log" ]] && offset=$(stat -c %s "$dir/error.log")
     log "starting mariadbd on 127.0.0.1:$port (attempt $attempt)"
-    setsid "$mariadbd" --no-defaults \
-      --datadir="$dir/data" \
-      --socket="$sock" \
-      --bind-address=127.0.0.1 \
-      --port="$port" \
-      --pid-file="$dir/mysqld.pid" \
-      --log-error="$dir/error.log" \
-      --user="$me" \
-      --skip-name-resolve \
-      --local-infile=1 \
-      --innodb-buffer-pool-size=512M \
-      --innodb-log-file-size=256M \
-      --max-allowed-packet=256M \
-      --character-set-server=utf8mb4 \
-      --collation-server=utf8mb4_general_ci \
-      --log-bin="$dir/binlog" \
-      --server-id=1 \
-      --init-file="$dir/init.sql" \
-      --ssl-ca="$dir/tls/ca.pem" \
-      --ssl-cert="$dir/tls/server.pem" \
-      --ssl-key="$dir/tls/server-key.pem" \
-      </dev/null >>"$dir/mariadbd.out" 2>&1 &
+    launch_server "$mariadbd" "$dir" "$port" --init-file="$dir/init.sql"
     pid=$!
     START_PID=$pid
     up=0
@@ -394,6 +406,61 @@ cmd_stop() {
   log "removed $dir"
 }
 
+# -------------------------------------------------------------------------- restart
+cmd_restart() {
+  local dir="" crash=0 a
+  for a in "$@"; do
+    case "$a" in
+      --kill) crash=1 ;;
+      -*) usage ;;
+      *) [[ -z "$dir" ]] || usage; dir=$a ;;
+    esac
+  done
+  dir=$(resolve_dir_arg "$dir")
+  [[ -f "$dir/env" && -f "$dir/client.cnf" ]] || die "'$dir' is not a started sandbox (no env or client.cnf)"
+  dir=$(cd "$dir" && pwd -P)
+  local mariadbd admin port pw pids
+  mariadbd=$(find_bin mariadbd mysqld) || die "mariadbd not found"
+  admin=$(find_bin mariadb-admin mysqladmin) || die "mariadb-admin not found"
+  port=$(sed -n 's/^port=//p' "$dir/client.cnf" | head -n 1)
+  pw=$(sed -n 's/^password=//p' "$dir/client.cnf" | head -n 1)
+  [[ -n "$port" && -n "$pw" ]] || die "no port or password in $dir/client.cnf"
+  pids=$(sandbox_pids "$dir" | xargs)
+  if [[ -n "${pids// /}" ]]; then
+    if ((crash)); then
+      log "killing mariadbd ($pids) with SIGKILL"
+      # shellcheck disable=SC2086
+      kill -s KILL $pids 2>/dev/null || true
+    else
+      log "shutting down mariadbd ($pids)"
+      MYSQL_PWD=$pw timeout 60 "$admin" --no-defaults -S "$dir/mysqld.sock" -uroot \
+        --connect-timeout=5 shutdown >/dev/null 2>&1 || log "mariadb-admin shutdown failed; will signal"
+    fi
+    wait_gone "$pids" 60 || kill_server "$dir" || die "could not stop mariadbd ($pids)"
+  fi
+  # The caller's other descriptors (a test's client sockets) must not live on in the server.
+  local fd
+  for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+  local timeout=${OMSB_SANDBOX_START_TIMEOUT:-60} pid i
+  log "starting mariadbd again on 127.0.0.1:$port"
+  launch_server "$mariadbd" "$dir" "$port"
+  pid=$!
+  for ((i = 0; i < timeout * 10; i++)); do
+    if MYSQL_PWD=$pw "$admin" --no-defaults -h 127.0.0.1 -P "$port" -uroot --connect-timeout=2 \
+        ping >/dev/null 2>&1; then
+      log "ready again: $dir (port $port)"
+      return 0
+    fi
+    alive "$pid" || break
+    sleep 0.1
+  done
+  tail -n 30 "$dir/error.log" >&2 2>/dev/null || true
+  die "mariadbd did not come back on port $port"
+}
+
 # ------------------------------------------------------------------------------ env
 cmd_env() {
   (($# <= 1)) || usage
@@ -403,6 +470,7 @@ cmd_env() {
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
+  restart) shift; cmd_restart "$@" ;;
   env) shift; cmd_env "$@" ;;
   -h | --help | help) usage 0 ;;
   *) usage ;;

@@ -34,6 +34,8 @@ class Error : public std::runtime_error {
 
   // The same error with `where` (e.g. "rm.task chunk 3") put in front of its object.
   Error with_context(const std::string& where) const;
+  // The same error with `note` (what was left behind, what to do) after its message.
+  Error with_note(const std::string& note) const;
 
   Errc code() const noexcept { return code_; }
   const std::string& object() const noexcept { return object_; }

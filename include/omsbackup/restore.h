@@ -47,7 +47,10 @@ struct RestoreOptions {
   bool resume = false;       // continue an interrupted restore from its journal
   std::string journal;       // default: "<archive>.restore-journal"
   std::function<void(const RestoreProgress&)> on_progress;  // optional
-  const std::atomic<bool>* cancel = nullptr;                 // optional
+  // Optional. Set, it stops the restore before the first swap (Errc::cancelled; the journal
+  // stays for `resume`). Once a swap has begun the restore finishes instead, with a
+  // warning, so that no database is left restored while another is not.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct RestoreReport {
@@ -57,7 +60,7 @@ struct RestoreReport {
   bool staged = false, verified = false, resumed = false;
   unsigned threads = 0;
   std::vector<std::string> plan;       // what a dry run would do, one line per step
-  std::vector<std::string> warnings;   // preflight findings that did not stop the restore
+  std::vector<std::string> warnings;   // findings that did not stop the restore
   double seconds = 0;
 };
 

@@ -28,6 +28,7 @@
 #include "sql/session.h"
 #include "util/clock.h"
 #include "util/parallel.h"
+#include "util/test_hook.h"
 
 namespace omsbackup {
 
@@ -144,6 +145,7 @@ class DumpRun {
       try {
         std::vector<ChunkInfo> files = read_task(s, t, tw, db, label);
         finish_task(t, tw, std::move(files));
+        test_point("dump.chunk-written");
         return;
       } catch (const Error& e) {
         // A keyed chunk is one file, written again from scratch; a scan cut by size may
@@ -194,6 +196,7 @@ class DumpRun {
                  out->write(rows);
                  digest.merge(piece);
                  add_progress(piece.rows(), rows.size(), 0);
+                 test_point("dump.rows");
                  if (t.split_by_size && out->raw_bytes() >= o_.chunk_bytes) close_file();
                });
     // A keyed chunk always has its file, even when empty, so that its range is proven
@@ -285,9 +288,8 @@ TableReport table_report(const std::string& db, const TableWork& tw) {
   return r;
 }
 
-}  // namespace
-
-DumpReport dump(const DumpOptions& options) {
+// `archive_started` is set once the archive directory has been created.
+DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
   check_options(options);
   // The key first: a bad key file is refused before the server is contacted.
   std::optional<SecretKey> key = load_key(options.encryption);
@@ -311,6 +313,7 @@ DumpReport dump(const DumpOptions& options) {
   std::uint64_t estimated = 0, chunk_total = 0, table_total = 0;
   for (std::size_t di = 0; di < options.databases.size(); ++di) {
     defs.push_back(read_database(coordinator, options.databases[di], copts));
+    test_point("dump.cataloged");
     DatabaseDef& db = defs.back();
     auto& tables = work.emplace_back();
     std::erase_if(db.tables, [&](const TableDef& t) { return !selected(options, db.name, t.name); });
@@ -337,6 +340,7 @@ DumpReport dump(const DumpOptions& options) {
         tw.pruned = true;
       } else {
         tw.plan = plan_table(coordinator, db.name, tw.entry.def, PlanOptions{options.chunk_bytes});
+        test_point("dump.planned");
       }
       if (tw.plan.key)
         for (const auto& p : tw.plan.key->parts) tw.entry.chunk_key.push_back(p.column);
@@ -373,6 +377,7 @@ DumpReport dump(const DumpOptions& options) {
   std::shared_ptr<ArchiveCipher> cipher = key ? ArchiveCipher::create(*key) : nullptr;
   key.reset();
   ArchiveWriter writer(Env::posix(), options.output, cipher);
+  archive_started = true;
   Manifest m;
   m.tool_version = version();
   m.server_flavor = flavor_name(coordinator.server().flavor);
@@ -422,12 +427,35 @@ DumpReport dump(const DumpOptions& options) {
     m.databases.push_back(std::move(de));
   }
   m.finished_at = utc_now_iso8601();
+  test_point("dump.committing");
   writer.commit(m);
   report.archive = options.output;
   report.consistency = m.consistency;
   if (cipher) report.key_id = cipher->key_id();
   report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return report;
+}
+
+}  // namespace
+
+DumpReport dump(const DumpOptions& options) {
+  bool archive_started = false;
+  try {
+    return run_dump(options, archive_started);
+  } catch (const Error& e) {
+    if (!archive_started) throw;
+    // The writer removed the unfinished archive while the error unwound: say so (and
+    // say it if that failed), so that nobody wonders whether a partial archive is usable.
+    std::string dir = options.output;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    throw e.with_note(Env::posix().stat(dir)
+                          ? fmt::format("The unfinished archive {} could not be removed "
+                                        "completely: delete it",
+                                        dir)
+                          : fmt::format("No archive was written (the unfinished directory {} "
+                                        "was removed)",
+                                        dir));
+  }
 }
 
 }  // namespace omsbackup

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "omsbackup/error.h"
+#include "util/test_hook.h"
 
 namespace omsbackup {
 
@@ -16,9 +17,12 @@ Journal::Journal(Env& env, std::string path)
 
 void Journal::append(const nlohmann::json& record) {
   std::string line = record.dump() + "\n";
-  std::lock_guard lock(mu_);
-  file_->append(line);
-  file_->sync();
+  {
+    std::lock_guard lock(mu_);
+    file_->append(line);
+    file_->sync();
+  }
+  test_point("journal.appended");
 }
 
 void Journal::begin(const nlohmann::json& record) {

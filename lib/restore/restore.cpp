@@ -10,6 +10,7 @@
 #include "omsbackup/restore.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstring>
@@ -33,6 +34,7 @@
 #include "sql/quote.h"
 #include "sql/session.h"
 #include "util/parallel.h"
+#include "util/test_hook.h"
 
 namespace omsbackup {
 
@@ -73,16 +75,26 @@ class RestoreRun {
   void start_journal();
   std::vector<Unit> units_for(const Target& t) const;
   void create_tables(Session& s, const Target& t);
+  void wait_for_orphans(Session& s, const Target& t);
+  bool unit_done(const Target& t, const Unit& u) const;
+  void clear_unit(Session& s, const Unit& u);
   void load_unit(Session& s, const Unit& u);
   void load_chunk(Session& s, const Target& t, const TableEntry& te, std::size_t ci);
   std::uint64_t load_batch(Session& s, const Target& t, const TableEntry& te,
-                           std::string_view batch, const std::string& label);
+                           std::string_view batch, const std::string& label, bool& under_way);
   void add_indexes(Session& s, const Target& t, std::size_t ti);
   void prove_unit(Session& s, const Unit& u);
   void check_ddl(Session& s, const Target& t);
   void build_and_prove(Session& s);
   void mark_proven(Session& s, const Target& t);
   void finish_database(Session& s, const Target& t);
+  void run_steps(Session& s);
+  std::string interruption_note() const;
+  void live_changed(const Target& t) {
+    std::lock_guard lock(mu_);
+    changed_.insert(t.index);
+  }
+  void parallel(std::size_t n, const std::function<void(Session&, std::size_t)>& fn);
   void progress(const std::string& phase, std::uint64_t chunks, std::uint64_t rows,
                 std::uint64_t bytes, bool force = false);
   // Beside the archive, never inside it (the archive must hold only its own files).
@@ -111,6 +123,7 @@ class RestoreRun {
   std::atomic<bool> stop_{false};
   RestoreReport report_;
   std::mutex mu_;
+  std::set<std::size_t> changed_, finished_;  // targets (manifest index) by what happened to them
   RestoreProgress progress_;
   struct Tally {
     std::uint64_t chunks = 0, rows = 0, bytes = 0;
@@ -239,7 +252,10 @@ void RestoreRun::start_journal() {
                 "or remove this journal to start over");
   }
   journal_ = std::make_unique<Journal>(env_, path);
-  if (!o_.resume) journal_->begin(begin);
+  if (!o_.resume) {
+    journal_->begin(begin);
+    test_point("restore.begun");
+  }
 }
 
 std::vector<Unit> RestoreRun::units_for(const Target& t) const {
@@ -268,6 +284,8 @@ void RestoreRun::create_tables(Session& s, const Target& t) {
     s.execute(fmt::format("DROP DATABASE IF EXISTS {}", quote_identifier(work)),
               o_.in_place ? fmt::format("dropping database {} (--in-place)", work)
                           : fmt::format("clearing the staging database {}", work));
+    if (o_.in_place) live_changed(t);
+    test_point("restore.work-dropped");
   }
   s.execute(create_database_sql(work, *t.entry), fmt::format("creating database {}", work));
   s.execute(fmt::format("USE {}", quote_identifier(work)), fmt::format("using {}", work));
@@ -276,6 +294,7 @@ void RestoreRun::create_tables(Session& s, const Target& t) {
     s.execute(ddl.create_sql, fmt::format("creating table {}.{}", work, te.def.name));
   }
   journal_->phase(t.index, "created");
+  test_point("restore.created");
 }
 
 void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, std::size_t ci) {
@@ -288,9 +307,10 @@ void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, s
                        kLoadBatchBytes);
     std::string batch;
     std::uint64_t loaded = 0, raw = 0;
+    bool under_way = false;  // test point: once a first buffer of the chunk reached the server
     while (batches.next(batch)) {
       check_cancel();
-      loaded += load_batch(s, t, te, batch, label);
+      loaded += load_batch(s, t, te, batch, label, under_way);
       raw += batch.size();
     }
     if (loaded != c.rows)
@@ -298,22 +318,30 @@ void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, s
                   fmt::format("the server took {} rows, the archive holds {} (duplicate keys or "
                               "values the table refused?)",
                               loaded, c.rows));
+    test_point("restore.chunk-committed");
     journal_->chunk(t.index, &te - t.entry->tables.data(), ci);
+    test_point("restore.chunk");
     progress("load", 1, c.rows, raw);
   } catch (const Error& e) {
     if (e.code() == Errc::cancelled) throw;
+    check_cancel();  // the source stopped the LOAD DATA because of a cancel
     throw e.object().rfind(label, 0) == 0 ? e : e.with_context(label);
   }
 }
 
 std::uint64_t RestoreRun::load_batch(Session& s, const Target& t, const TableEntry& te,
-                                     std::string_view batch, const std::string& label) {
+                                     std::string_view batch, const std::string& label,
+                                     bool& under_way) {
   // A batch is one transaction: a deadlock or lock wait timeout rolls it back (the
   // INSERT path rolls back itself, since a lock wait timeout undoes only the statement),
   // and it is sent again; the batches before it stay committed.
   for (int attempt = 1;; ++attempt) {
     std::size_t pos = 0;
     auto source = [&](char* buf, std::size_t n) {
+      if (pos > 0 && !under_way) {  // the chunk's first statement is under way
+        under_way = true;
+        test_point("restore.loading");
+      }
       std::size_t k = std::min(n, batch.size() - pos);
       std::memcpy(buf, batch.data() + pos, k);
       pos += k;
@@ -341,34 +369,57 @@ std::uint64_t RestoreRun::load_batch(Session& s, const Target& t, const TableEnt
   }
 }
 
+// A resumed run first waits for statements the interrupted run left running on the
+// server (a client killed mid-statement leaves its statement to finish or roll back
+// there): LOCK TABLES ... WRITE waits for every other statement on those tables.
+void RestoreRun::wait_for_orphans(Session& s, const Target& t) {
+  std::vector<std::string> tables = base_tables(s, t.names.work);
+  if (tables.empty()) return;
+  std::string sql = "LOCK TABLES ";
+  for (std::size_t i = 0; i < tables.size(); ++i)
+    sql += (i ? ", " : "") + quote_qualified(t.names.work, tables[i]) + " WRITE";
+  s.execute(sql, fmt::format("waiting for statements of the interrupted restore on {} to end",
+                             t.names.work));
+  s.execute("UNLOCK TABLES", "releasing the table locks");
+}
+
+bool RestoreRun::unit_done(const Target& t, const Unit& u) const {
+  for (std::size_t ci : u.chunks)
+    if (!resumed_.chunks.count({t.index, u.table, ci})) return false;
+  return true;
+}
+
+// A resumed run clears what an unjournaled chunk may have committed before any chunk
+// is loaded: a DELETE running beside a LOAD DATA into the same empty table can hang
+// MariaDB 10.11 (both threads stuck inside InnoDB; see docs/restore.md).
+void RestoreRun::clear_unit(Session& s, const Unit& u) {
+  check_cancel();
+  const Target& t = targets_[u.target];
+  if (unit_done(t, u)) return;
+  const TableEntry& te = t.entry->tables[u.table];
+  std::string qt = quote_qualified(t.names.work, te.def.name);
+  bool keyed = u.chunks.size() == 1 && !te.chunks[u.chunks[0]].where.empty();
+  if (keyed) {
+    // A chunk committed just before a crash, but not yet journaled, is loaded again.
+    std::size_t ci = u.chunks[0];
+    s.execute(fmt::format("DELETE FROM {} WHERE {}", qt, te.chunks[ci].where),
+              fmt::format("clearing {}.{} chunk {} before loading it again", t.names.work,
+                          te.def.name, ci + 1));
+  } else {
+    // Chunks cut by size have no predicate: the table is loaded again as a whole.
+    s.execute(fmt::format("DELETE FROM {}", qt),
+              fmt::format("clearing {}.{} before loading it again", t.names.work, te.def.name));
+  }
+}
+
 void RestoreRun::load_unit(Session& s, const Unit& u) {
   check_cancel();
   const Target& t = targets_[u.target];
   const TableEntry& te = t.entry->tables[u.table];
-  std::string qt = quote_qualified(t.names.work, te.def.name);
-  auto done = [&](std::size_t ci) { return resumed_.chunks.count({t.index, u.table, ci}) != 0; };
-  bool keyed = u.chunks.size() == 1 && !te.chunks[u.chunks[0]].where.empty();
-  if (keyed) {
-    std::size_t ci = u.chunks[0];
-    if (done(ci)) return progress("load", 1, te.chunks[ci].rows, te.chunks[ci].raw_bytes);
-    // A chunk committed just before a crash, but not yet journaled, is loaded again.
-    if (report_.resumed)
-      s.execute(fmt::format("DELETE FROM {} WHERE {}", qt, te.chunks[ci].where),
-                fmt::format("clearing {}.{} chunk {} before loading it again", t.names.work,
-                            te.def.name, ci + 1));
-    load_chunk(s, t, te, ci);
-    return;
-  }
-  bool all_done = true;
-  for (std::size_t ci : u.chunks) all_done = all_done && done(ci);
-  if (all_done) {
+  if (unit_done(t, u)) {
     for (std::size_t ci : u.chunks) progress("load", 1, te.chunks[ci].rows, te.chunks[ci].raw_bytes);
     return;
   }
-  // Chunks cut by size have no predicate: the table is loaded again as a whole.
-  if (report_.resumed)
-    s.execute(fmt::format("DELETE FROM {}", qt),
-              fmt::format("clearing {}.{} before loading it again", t.names.work, te.def.name));
   for (std::size_t ci : u.chunks) load_chunk(s, t, te, ci);
 }
 
@@ -376,11 +427,28 @@ void RestoreRun::add_indexes(Session& s, const Target& t, std::size_t ti) {
   const TableEntry& te = t.entry->tables[ti];
   std::string phase = fmt::format("indexed:{}", ti);
   if (resumed_.has(t.index, phase)) return;
-  SplitDdl ddl = split_secondary_indexes(te.def.create_sql, quote_qualified(t.names.work, te.def.name));
-  if (!ddl.add_indexes_sql.empty())
-    s.execute(ddl.add_indexes_sql,
-              fmt::format("adding the secondary indexes of {}.{}", t.entry->name, te.def.name));
+  const std::string qt = quote_qualified(t.names.work, te.def.name);
+  SplitDdl ddl = split_secondary_indexes(te.def.create_sql, qt);
+  // An interrupted run may have added them (the ALTER committed, its journal line not
+  // written): the table then already reads back as the archive's.
+  auto added_already = [&] {
+    ResultSet r = s.query("SHOW CREATE TABLE " + qt,
+                          fmt::format("reading back {}.{}", t.names.work, te.def.name));
+    return !r.rows.empty() && r.rows[0].size() > 1 && r.rows[0][1] == te.def.create_sql;
+  };
+  if (!ddl.add_indexes_sql.empty() && !(report_.resumed && added_already())) {
+    test_point("restore.indexing");
+    try {
+      s.execute(ddl.add_indexes_sql,
+                fmt::format("adding the secondary indexes of {}.{}", t.entry->name, te.def.name));
+    } catch (const Error& e) {
+      // ER_DUP_KEYNAME: an ALTER the interrupted run left running has just finished.
+      if (!(report_.resumed && e.server_errno() == 1061 && added_already())) throw;
+    }
+    test_point("restore.index-added");
+  }
   journal_->phase(t.index, phase);
+  test_point("restore.indexed");
 }
 
 void RestoreRun::prove_unit(Session& s, const Unit& u) {
@@ -396,6 +464,7 @@ void RestoreRun::prove_unit(Session& s, const Unit& u) {
                                          te.def.name, first.where, u.chunks[0] + 1, first.lower,
                                          first.upper)
                            : fmt::format("{}.{}", t.entry->name, te.def.name);
+  test_point("restore.proving");
   ReadResult got = read_table(s, t.names.work, te.def, keyed ? "WHERE " + first.where : "", what,
                               [&](std::string_view, const ContentDigest&) { check_cancel(); });
   if (got.digest.rows() != expected.rows())
@@ -406,6 +475,7 @@ void RestoreRun::prove_unit(Session& s, const Unit& u) {
     throw Error(Errc::verify_failed, what,
                 "the restored rows differ from the archive's (content digest mismatch)");
   progress("prove", 1, got.digest.rows(), got.raw_bytes);
+  test_point("restore.proved");
 }
 
 void RestoreRun::check_ddl(Session& s, const Target& t) {
@@ -421,6 +491,11 @@ void RestoreRun::check_ddl(Session& s, const Target& t) {
     report_.warnings.push_back(fmt::format("{}.{}: {} (another server version: expected)",
                                            t.entry->name, te.def.name, msg));
   }
+}
+
+void RestoreRun::parallel(std::size_t n, const std::function<void(Session&, std::size_t)>& fn) {
+  run_on_workers(std::min(workers_.size(), std::max<std::size_t>(n, 1)), n,
+                 [&](std::size_t w, std::size_t i) { fn(*workers_[w], i); }, stop_);
 }
 
 void RestoreRun::progress(const std::string& phase, std::uint64_t chunks, std::uint64_t rows,
@@ -452,31 +527,69 @@ void RestoreRun::progress(const std::string& phase, std::uint64_t chunks, std::u
 }
 
 void RestoreRun::finish_database(Session& s, const Target& t) {
-  check_cancel();
   if (!o_.in_place && !resumed_.has(t.index, "swapped")) {
     bool swapped_already = resumed_.has(t.index, "swapping") &&
                            database_exists(s, t.names.work) &&
                            base_tables(s, t.names.work).empty() && !t.entry->tables.empty();
     journal_->phase(t.index, "swapping");
+    live_changed(t);
+    test_point("restore.swapping");
     if (!swapped_already) swap_in(s, t.names, *t.entry);
     journal_->phase(t.index, "swapped");
+    test_point("restore.swapped");
   }
   if (!resumed_.has(t.index, "objects")) {
     DatabaseEntry target = retarget(*t.entry, t.names.name);
     drop_objects(s, t.names.name);  // a resumed run may have created some already
     create_routines(s, target);
+    test_point("restore.routines-created");
     create_views(s, target);
     create_triggers(s, target);
     create_events(s, target);
     journal_->phase(t.index, "objects");
+    test_point("restore.objects");
   }
   if (!o_.in_place) {
     s.execute(fmt::format("DROP DATABASE IF EXISTS {}", quote_identifier(t.names.old)),
               fmt::format("dropping the previous copy {}", t.names.old));
+    test_point("restore.old-dropped");
     s.execute(fmt::format("DROP DATABASE IF EXISTS {}", quote_identifier(t.names.work)),
               fmt::format("dropping the empty staging database {}", t.names.work));
   }
   journal_->phase(t.index, "finished");
+  {
+    std::lock_guard lock(mu_);
+    finished_.insert(t.index);
+  }
+  test_point("restore.finished");
+}
+
+// What an error after the journal began leaves behind, and what to do about it.
+std::string RestoreRun::interruption_note() const {
+  std::vector<std::string> changed, untouched, staged;
+  for (const auto& t : targets_) {
+    if (finished_.count(t.index) || resumed_.has(t.index, "finished")) continue;
+    bool was_changed = changed_.count(t.index) ||
+                       (o_.in_place ? resumed_.has(t.index, "created")
+                                    : resumed_.has(t.index, "swapping"));
+    (was_changed ? changed : untouched).push_back(t.names.name);
+    if (!o_.in_place) staged.push_back(t.names.work);
+  }
+  std::string resume = fmt::format(
+      "run omsrestore again with --resume and the same options to finish (journal: {})",
+      journal_path());
+  if (changed.empty())
+    return fmt::format("No live database was changed{}; {}, or remove the journal to start over",
+                       staged.empty() ? std::string()
+                                      : fmt::format(" (the restored copies wait in {})",
+                                                    fmt::join(staged, ", ")),
+                       resume);
+  return fmt::format("Changed and not completely restored yet: {} ({}){}; {}",
+                     fmt::join(changed, ", "),
+                     o_.in_place ? "dropped by --in-place" : "the swap had begun",
+                     untouched.empty() ? std::string()
+                                       : fmt::format("; not touched yet: {}", fmt::join(untouched, ", ")),
+                     resume);
 }
 
 void RestoreRun::build_and_prove(Session& s) {
@@ -497,10 +610,13 @@ void RestoreRun::build_and_prove(Session& s) {
   std::vector<std::unique_ptr<TableWork>> tables;
   std::vector<DatabaseWork> databases(targets_.size());
   std::vector<std::pair<const Unit*, TableWork*>> loads;
+  std::vector<const Unit*> to_clear;
   for (std::size_t ti = 0; ti < targets_.size(); ++ti) {
     Target& t = targets_[ti];
     if (resumed_.has(t.index, "finished") || resumed_.has(t.index, "proven")) continue;
-    if (!resumed_.has(t.index, "created")) create_tables(s, t);
+    bool resuming = report_.resumed && resumed_.has(t.index, "created");
+    if (resuming) wait_for_orphans(s, t);
+    else create_tables(s, t);
     databases[ti].tables_left = t.entry->tables.size();
     std::vector<Unit> units = units_for(t);
     for (std::size_t table = 0; table < t.entry->tables.size(); ++table) {
@@ -514,10 +630,14 @@ void RestoreRun::build_and_prove(Session& s) {
         }
       tw->loads_left = tw->units.size();
       tw->proofs_left = tw->units.size();
+      if (resuming)
+        for (const Unit& u : tw->units) to_clear.push_back(&u);
       tables.push_back(std::move(tw));
     }
     if (t.entry->tables.empty()) mark_proven(s, t);
   }
+  // A resumed run clears every unjournaled chunk before it loads any (restore.md).
+  parallel(to_clear.size(), [&](Session& w, std::size_t i) { clear_unit(w, *to_clear[i]); });
   for (auto& tw : tables)
     for (const Unit& u : tw->units) loads.emplace_back(&u, tw.get());
   std::stable_sort(loads.begin(), loads.end(),
@@ -555,6 +675,7 @@ void RestoreRun::mark_proven(Session& s, const Target& t) {
     report_.verified = true;
   }
   journal_->phase(t.index, "proven");
+  test_point("restore.proven");
 }
 
 RestoreReport RestoreRun::run() {
@@ -587,6 +708,16 @@ RestoreReport RestoreRun::run() {
   }
   pin_worker(s);
   start_journal();
+  try {
+    run_steps(s);
+  } catch (const Error& e) {
+    throw e.with_note(interruption_note());
+  }
+  return report_;
+}
+
+// Everything after the journal's begin record.
+void RestoreRun::run_steps(Session& s) {
   open_workers();
 
   std::uint64_t total_chunks = 0, total_bytes = 0;
@@ -601,14 +732,20 @@ RestoreReport RestoreRun::run() {
 
   build_and_prove(s);
   // Only now, with every database proven, does anything live change (staging mode).
+  // From here on a cancel is not obeyed: stopping between two swaps would leave some
+  // databases restored and others not, and what remains takes seconds.
+  check_cancel();
   for (const auto& t : targets_) {
     if (resumed_.has(t.index, "finished")) continue;
     finish_database(s, t);
   }
+  if (o_.cancel != nullptr && o_.cancel->load())
+    report_.warnings.push_back(
+        "the cancel request came after the swap had begun: the restore was finished rather "
+        "than leave some databases restored and others not");
   journal_.reset();
   env_.remove_file(journal_path());
   progress("done", 0, 0, 0, true);
-  return report_;
 }
 
 }  // namespace

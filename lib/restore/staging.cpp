@@ -6,6 +6,7 @@
 #include "sql/quote.h"
 #include "sql/session.h"
 #include "util/sha256.h"
+#include "util/test_hook.h"
 
 namespace omsbackup {
 
@@ -70,18 +71,18 @@ void drop_objects(Session& s, const std::string& db) {
   const std::string q = quote_string(db);
   for (const auto& t : column0(s, fmt::format("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS "
                                               "WHERE TRIGGER_SCHEMA = {}", q),
-                               "listing triggers"))
+                               fmt::format("listing the triggers of {}", db)))
     s.execute(fmt::format("DROP TRIGGER IF EXISTS {}", quote_qualified(db, t)),
               fmt::format("dropping trigger {}.{}", db, t));
   for (const auto& v : column0(s, fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES "
                                               "WHERE TABLE_SCHEMA = {} AND TABLE_TYPE = 'VIEW'", q),
-                               "listing views"))
+                               fmt::format("listing the views of {}", db)))
     s.execute(fmt::format("DROP VIEW IF EXISTS {}", quote_qualified(db, v)),
               fmt::format("dropping view {}.{}", db, v));
   for (const auto& row : s.query(fmt::format("SELECT ROUTINE_TYPE, ROUTINE_NAME FROM "
                                              "information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {}",
                                              q),
-                                 "listing routines")
+                                 fmt::format("listing the routines of {}", db))
                              .rows) {
     std::string type = row.at(0).value_or("PROCEDURE"), name = row.at(1).value_or("");
     s.execute(fmt::format("DROP {} IF EXISTS {}", type == "FUNCTION" ? "FUNCTION" : "PROCEDURE",
@@ -90,7 +91,7 @@ void drop_objects(Session& s, const std::string& db) {
   }
   for (const auto& e : column0(s, fmt::format("SELECT EVENT_NAME FROM information_schema.EVENTS "
                                               "WHERE EVENT_SCHEMA = {}", q),
-                               "listing events"))
+                               fmt::format("listing the events of {}", db)))
     s.execute(fmt::format("DROP EVENT IF EXISTS {}", quote_qualified(db, e)),
               fmt::format("dropping event {}.{}", db, e));
 }
@@ -106,7 +107,9 @@ void swap_in(Session& s, const TargetNames& n, const DatabaseEntry& db) {
     s.execute(fmt::format("DROP DATABASE IF EXISTS {}", quote_identifier(n.old)),
               fmt::format("clearing {}", n.old));
     s.execute(create_database_sql(n.old, db), fmt::format("creating {}", n.old));
+    test_point("swap.old-created");
     drop_objects(s, n.name);
+    test_point("swap.objects-dropped");
     for (const auto& t : base_tables(s, n.name))
       renames.push_back(fmt::format("{} TO {}", quote_qualified(n.name, t), quote_qualified(n.old, t)));
     s.execute(fmt::format("ALTER DATABASE {} CHARACTER SET {} COLLATE {}", quote_identifier(n.name),
@@ -121,6 +124,7 @@ void swap_in(Session& s, const TargetNames& n, const DatabaseEntry& db) {
   std::string sql = "RENAME TABLE ";
   for (std::size_t i = 0; i < renames.size(); ++i) sql += (i ? ", " : "") + renames[i];
   s.execute(sql, fmt::format("swapping the restored tables into {}", n.name));
+  test_point("swap.renamed");
 }
 
 DatabaseEntry retarget(const DatabaseEntry& db, const std::string& target) {

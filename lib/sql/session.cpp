@@ -32,6 +32,24 @@ std::string short_sql(std::string_view sql) {
   return std::string(sql.substr(0, kMax)) + "...";
 }
 
+// The server's message, and what it means when the connection is gone: Connector/C says
+// 2006 or 2013, or over TLS 2026 "TLS/SSL error: unexpected eof while reading", which
+// reads like a TLS problem when the server merely closed the connection.
+std::string server_message(MYSQL* m) {
+  std::string msg = mysql_error(m);
+  switch (mysql_errno(m)) {
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST:
+    case CR_SSL_CONNECTION_ERROR:
+    case ER_CONNECTION_KILLED:
+      msg += " (the connection to the server was lost: it was killed, or the server stopped or "
+             "restarted)";
+      break;
+    default: break;
+  }
+  return msg;
+}
+
 void set_option(MYSQL* m, mysql_option opt, const void* arg, const char* name) {
   if (mysql_optionsv(m, opt, arg) != 0)
     throw Error(Errc::invalid_argument, name, "the client library refused this connection option");
@@ -123,7 +141,7 @@ Session::~Session() {
 
 void Session::fail(std::string_view sql, std::string_view doing) const {
   std::string what = doing.empty() ? fmt::format("running: {}", short_sql(sql)) : std::string(doing);
-  throw Error::server(mysql_errno(mysql_), mysql_sqlstate(mysql_), mysql_error(mysql_),
+  throw Error::server(mysql_errno(mysql_), mysql_sqlstate(mysql_), server_message(mysql_),
                       fmt::format("{} (on {})", what, endpoint_));
 }
 
@@ -210,7 +228,7 @@ bool RowStream::next() {
   if (row_ == nullptr) {
     unsigned err = mysql_errno(mysql_);
     if (err != 0) {
-      throw Error::server(err, mysql_sqlstate(mysql_), mysql_error(mysql_), doing_);
+      throw Error::server(err, mysql_sqlstate(mysql_), server_message(mysql_), doing_);
     }
     mysql_free_result(res_);
     res_ = nullptr;

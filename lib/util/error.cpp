@@ -41,4 +41,11 @@ Error Error::with_context(const std::string& where) const {
   return e;
 }
 
+Error Error::with_note(const std::string& note) const {
+  Error e(code_, object_, fmt::format("{}. {}", message_, note));
+  e.server_errno_ = server_errno_;
+  e.sqlstate_ = sqlstate_;
+  return e;
+}
+
 }  // namespace omsbackup

@@ -130,18 +130,6 @@ SET NEW."note" = CONCAT(COALESCE(OLD."note", ''), '*'))sql");
 
 Rows query(Session& s, const std::string& sql) { return s.query(sql).rows; }
 
-// Every column of a SHOW CREATE result except the trigger's creation time.
-std::vector<std::string> show_create(Session& s, const std::string& what, const std::string& name) {
-  ResultSet r = s.query(fmt::format("SHOW CREATE {} {}", what, quote_qualified(kDb, name)));
-  REQUIRE(r.rows.size() == 1);
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < r.columns.size(); ++i) {
-    if (r.columns[i] == "Created") continue;
-    out.push_back(r.columns[i] + "=" + r.rows[0][i].value_or("<NULL>"));
-  }
-  return out;
-}
-
 std::vector<std::string> column0(Session& s, const std::string& sql) {
   std::vector<std::string> out;
   for (const auto& row : query(s, sql)) out.push_back(row.at(0).value_or(""));
@@ -162,25 +150,7 @@ ObjectsState capture_objects() {
   Session& s = *session;
   ObjectsState st;
   std::string q = quote_string(kDb);
-  for (const auto& v : column0(s, fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES "
-                                              "WHERE TABLE_SCHEMA = {} AND TABLE_TYPE = 'VIEW'",
-                                              q)))
-    st.shows["VIEW " + v] = show_create(s, "VIEW", v);
-  for (const auto& row : query(s, fmt::format("SELECT ROUTINE_TYPE, ROUTINE_NAME FROM "
-                                              "information_schema.ROUTINES WHERE "
-                                              "ROUTINE_SCHEMA = {}",
-                                              q))) {
-    std::string type = row.at(0).value_or(""), name = row.at(1).value_or("");
-    st.shows[type + " " + name] = show_create(s, type, name);
-  }
-  for (const auto& t : column0(s, fmt::format("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS "
-                                              "WHERE TRIGGER_SCHEMA = {}",
-                                              q)))
-    st.shows["TRIGGER " + t] = show_create(s, "TRIGGER", t);
-  for (const auto& e : column0(s, fmt::format("SELECT EVENT_NAME FROM information_schema.EVENTS "
-                                              "WHERE EVENT_SCHEMA = {}",
-                                              q)))
-    st.shows["EVENT " + e] = show_create(s, "EVENT", e);
+  st.shows = object_definitions(s, kDb);
   st.trigger_order = query(
       s, fmt::format("SELECT EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER, "
                      "TRIGGER_NAME, SQL_MODE, DEFINER FROM information_schema.TRIGGERS "

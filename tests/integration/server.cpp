@@ -175,6 +175,30 @@ void require_same(const DatabaseState& a, const DatabaseState& b) {
   }
 }
 
+std::map<std::string, std::vector<std::string>> object_definitions(Session& s, const std::string& db) {
+  const std::string q = quote_string(db);
+  std::vector<std::pair<std::string, std::string>> objects;  // (kind, name)
+  for (const auto& row : s.query(fmt::format(
+           "SELECT 'VIEW', TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {0} AND "
+           "TABLE_TYPE = 'VIEW' UNION ALL SELECT ROUTINE_TYPE, ROUTINE_NAME FROM "
+           "information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {0} UNION ALL SELECT 'TRIGGER', "
+           "TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = {0} UNION ALL "
+           "SELECT 'EVENT', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {0}",
+           q)).rows)
+    objects.emplace_back(row.at(0).value_or(""), row.at(1).value_or(""));
+  std::map<std::string, std::vector<std::string>> out;
+  for (const auto& [kind, name] : objects) {
+    ResultSet r = s.query(fmt::format("SHOW CREATE {} {}", kind, quote_qualified(db, name)));
+    REQUIRE(r.rows.size() == 1);
+    std::vector<std::string>& cols = out[kind + " " + name];
+    for (std::size_t i = 0; i < r.columns.size(); ++i) {
+      if (r.columns[i] == "Created") continue;
+      cols.push_back(r.columns[i] + "=" + r.rows[0][i].value_or("<NULL>"));
+    }
+  }
+  return out;
+}
+
 CommandResult run_command(const std::string& command) {
   CommandResult r;
   std::FILE* p = popen((command + " 2>&1").c_str(), "r");

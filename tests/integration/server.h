@@ -52,6 +52,11 @@ std::string exact_select_expr(const std::string& quoted_column, const std::strin
 // Compares two captures table by table; fails the current test with the first difference.
 void require_same(const DatabaseState& expected, const DatabaseState& actual);
 
+// The views, routines, triggers and events of `db`: "VIEW v" -> every column of its SHOW
+// CREATE result as "column=value" (a trigger's creation time left out). Read it on a
+// session without a default database: SHOW CREATE VIEW depends on it.
+std::map<std::string, std::vector<std::string>> object_definitions(Session& s, const std::string& db);
+
 // Runs a command with /bin/sh; returns its exit status and captures stdout+stderr.
 struct CommandResult {
   int status = -1;

@@ -46,8 +46,8 @@ void add_encryption_flag(CLI::App& app, std::string& key_file, const std::string
 std::string human_bytes(std::uint64_t bytes);
 
 // The first SIGINT or SIGTERM sets the returned flag (the library stops cleanly: a dump
-// removes its unfinished archive, a restore keeps its journal for --resume); a second
-// one ends the process at once.
+// removes its unfinished archive, a restore keeps its journal for --resume, or finishes
+// if its swap has begun); a second one ends the process at once.
 const std::atomic<bool>* cancel_on_signals();
 
 }  // namespace omsbackup::tools
