@@ -312,6 +312,7 @@ void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, s
       check_cancel();
       loaded += load_batch(s, t, te, batch, label, under_way);
       raw += batch.size();
+      test_point("restore.batch-committed");
     }
     if (loaded != c.rows)
       throw Error(Errc::verify_failed, label,

@@ -765,6 +765,70 @@ TEST_CASE("omsrestore killed at any step leaves the old data or resumes to the s
   }
 }
 
+TEST_CASE("omsrestore killed between the batches of one chunk resumes to the source",
+          "[faults][sigkill]") {
+  // One 64 MiB chunk of about 11 MiB of rows is loaded in three 4 MiB batches, each its
+  // own transaction: killed after the second, the staging table holds part of the chunk,
+  // which --resume must clear before loading the chunk again.
+  auto s = sandbox_session();
+  s->execute("DROP DATABASE IF EXISTS flt_big");
+  s->execute("CREATE DATABASE flt_big");
+  s->execute("CREATE TABLE flt_big.t (id INT PRIMARY KEY, pad VARCHAR(1000) NOT NULL, k INT, KEY (k))");
+  s->execute("INSERT INTO flt_big.t SELECT i, REPEAT(MD5(i), 31), i % 97 FROM (SELECT "
+             "a.x + 10 * b.x + 100 * c.x + 1000 * e.x + 10000 * f.x + 1 AS i FROM "
+             "(SELECT 0 x UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL "
+             "SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL "
+             "SELECT 8 UNION ALL SELECT 9) a, (SELECT 0 x UNION ALL SELECT 1 UNION ALL SELECT 2 "
+             "UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION "
+             "ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) b, (SELECT 0 x UNION ALL SELECT "
+             "1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION "
+             "ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) c, (SELECT 0 "
+             "x UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION "
+             "ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL "
+             "SELECT 9) e, (SELECT 0 x UNION ALL SELECT 1) f) n WHERE i <= 11000");
+  REQUIRE(s->scalar("SELECT COUNT(*) FROM flt_big.t") == std::optional<std::string>("11000"));
+  DatabaseState source = capture(*s, "flt_big");
+  DumpOptions d;
+  d.connection = sandbox_connection();
+  d.databases = {"flt_big"};
+  d.output = fresh_path("flt-batches");
+  d.threads = 1;
+  dump(d);
+  s->execute("UPDATE flt_big.t SET pad = 'old' WHERE id <= 10");  // the live copy differs
+  DatabaseState old = capture(*s, "flt_big");
+
+  for (bool in_place : {false, true}) {
+    INFO((in_place ? "--in-place" : "staging"));
+    Outcome o = Tool("OMSRESTORE", restore_args(d.output, in_place),
+                     {{"OMSB_TEST_STOP_AT", "restore.batch-committed:2"}})
+                    .wait();
+    INFO(describe(o));
+    REQUIRE(o.signal == SIGKILL);
+    s = sandbox_session();
+    if (!in_place) {
+      require_same(old, capture(*s, "flt_big"));
+      // The staging copy holds the two committed batches: part of the chunk.
+      auto rows = s->scalar("SELECT COUNT(*) FROM `flt_big__omsb_stage`.t");
+      REQUIRE(rows);
+      CHECK(std::stoul(*rows) > 0);
+      CHECK(std::stoul(*rows) < 11000);
+    }
+    RestoreOptions r;
+    r.connection = sandbox_connection();
+    r.archive = d.output;
+    r.threads = 1;
+    r.in_place = in_place;
+    r.resume = true;
+    CHECK(restore(r).resumed);
+    s = sandbox_session();
+    require_same(source, capture(*s, "flt_big"));
+    CHECK_FALSE(fs::exists(d.output + ".restore-journal"));
+    s->execute("UPDATE flt_big.t SET pad = 'old' WHERE id <= 10");
+  }
+  s->execute("DROP DATABASE flt_big");
+  fs::remove_all(fs::path(d.output).parent_path());
+}
+
 // ---- 4. the disk fills up during a dump ---------------------------------------------------
 
 namespace {
