@@ -11,7 +11,7 @@
 #       tests that run several threads ("[dump],[restore]", again without [dump][memory]),
 #       with tests/sanitizers/tsan.supp (reports entirely inside the uninstrumented
 #       libmariadb / libzstd / libcrypto).
-# ci:   the reduced set scripts/test.sh runs, built with clang at -O1:
+# ci:   the reduced set scripts/test.sh runs, built with clang (library -O1, rest -O0):
 #       build-san (ASan+UBSan, and -Dfuzz=true: the fuzz targets link the same library):
 #       every unit test, the integration tests of OMSB_SANITIZE_CI_ASAN_SPEC, then each
 #       fuzz target for OMSB_FUZZ_SECONDS (default 20) from its seeds (scripts/fuzz.sh);
@@ -69,10 +69,11 @@ build() {
   fi
 }
 
-# The CI builds: clang (libFuzzer), -O1, line tables only (stack traces with file:line at a
-# fraction of -g's cost), warnings as errors like the normal build.
-ci_opts=(-Dbuildtype=plain -Doptimization=1 -Ddebug=false -Dcpp_args=-gline-tables-only
-         -Db_lundef=false -Dwerror=true)
+# The CI builds: clang (libFuzzer); the library at -O1, the tools and tests at -O0 (half
+# the compile time; -Doptimize_library_only); line tables only (stack traces with file:line
+# at a fraction of -g's cost); warnings as errors like the normal build.
+ci_opts=(-Doptimization=1 -Ddebug=false -Doptimize_library_only=true
+         -Dcpp_args=-gline-tables-only -Db_lundef=false -Dwerror=true)
 case "$mode" in
   asan | all)
     setup_build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
