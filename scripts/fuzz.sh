@@ -38,6 +38,7 @@ if [[ ! -f "$build/build.ninja" ]]; then
        "(docs/fuzzing.md), or run scripts/test.sh" >&2
   exit 2
 fi
+build=$(cd "$build" && pwd -P)
 ninja -C "$build" --quiet "${targets[@]/#/tests/fuzz/}"
 
 work=${OMSB_FUZZ_DIR:-$(mktemp -d /tmp/omsb-fuzz.XXXXXX)}
@@ -52,13 +53,13 @@ fuzz() {
   mkdir -p "$work/corpus-$c" "$work/artifacts"
   local start=$SECONDS status=0
   UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}" \
-  "$root/$build/tests/fuzz/$t" "$work/corpus-$c" "$root/tests/fuzz/corpus/$c" \
+  "$build/tests/fuzz/$t" "$work/corpus-$c" "$root/tests/fuzz/corpus/$c" \
     -dict="$root/tests/fuzz/$c.dict" -max_total_time="$seconds" -rss_limit_mb=2048 \
     -timeout=25 -print_funcs=0 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/$t-" >"$log" 2>&1 || status=$?
   local runs cov
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-  cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1 || true)
+  cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2 || true)
   if ((status == 0)); then
     echo "fuzz: $t: clean, ${runs:-?} inputs in $((SECONDS - start)) s (coverage ${cov:-?})"
   else

@@ -85,7 +85,7 @@ case "$mode" in
     build build-tsan ;;
 esac
 if [[ "$mode" == ci ]]; then
-  host_build=${OMSB_SANITIZE_HOST_BUILD:-build-test}
+  host_build=$(realpath -m "${OMSB_SANITIZE_HOST_BUILD:-build-test}")
   [[ -x "$host_build/tests/integration/integration_tests" ]] || {
     echo "sanitize.sh ci: $host_build/tests/integration/integration_tests is missing; build" \
          "it first (scripts/test.sh does) or set OMSB_SANITIZE_HOST_BUILD" >&2
@@ -132,12 +132,14 @@ run() {
   fi
 }
 
-# The integration tests under build dir $1, with extra Catch2 arguments; the tools from
-# build dir $2 (default: the same).
+# The integration tests under build dir $1, with the tools of build dir $2 and extra
+# Catch2 arguments.
 integration() {
-  local dir=$1 tools=$2; shift 2
-  OMSDUMP="$root/$tools/tools/omsdump" OMSRESTORE="$root/$tools/tools/omsrestore" \
-    "$root/$dir/tests/integration/integration_tests" "$@"
+  local dir tools
+  dir=$(realpath -m "$1") tools=$(realpath -m "$2")
+  shift 2
+  OMSDUMP="$tools/tools/omsdump" OMSRESTORE="$tools/tools/omsrestore" \
+    "$dir/tests/integration/integration_tests" "$@"
 }
 
 asan_env() {
