@@ -39,16 +39,13 @@
 #include "restore/objects.h"
 #include "restore/staging.h"
 #include "sql/quote.h"
+#include "finding.h"
 
 using namespace omsbackup;
 
 namespace {
 
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "fuzz_identifiers: FINDING: %s\n", what.c_str());
-  std::fflush(stderr);
-  std::abort();
-}
+using omsbackup::fuzz::finding;
 
 std::string show(std::string_view s) {
   std::string out;

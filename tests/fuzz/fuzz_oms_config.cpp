@@ -29,16 +29,13 @@
 
 #include "oms/config.h"
 #include "omsbackup/error.h"
+#include "finding.h"
 
 using namespace omsbackup;
 
 namespace {
 
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "fuzz_oms_config: FINDING: %s\n", what.c_str());
-  std::fflush(stderr);
-  std::abort();
-}
+using omsbackup::fuzz::finding;
 
 std::vector<OmsConfigText> split_files(std::string_view in) {
   static constexpr std::string_view kSeparator = "\n#file\n";
