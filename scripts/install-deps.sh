@@ -20,6 +20,7 @@ PACKAGES=(
   libmariadb-dev libzstd-dev libssl-dev libfmt-dev
   catch2 libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
   mariadb-server mariadb-client openssl
+  clang libclang-rt-dev  # scripts/sanitize.sh ci, scripts/fuzz.sh: clang's libFuzzer and sanitizer runtimes
 )
 
 die() { echo "install-deps: error: $*" >&2; exit 1; }

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what is needed, builds (with
 # warnings as errors), starts a throwaway MariaDB sandbox, runs every test (unit and
-# integration), stops the sandbox (also on failure) and exits non-zero on any failure.
+# integration), then the reduced sanitizer and fuzzing set (scripts/sanitize.sh ci:
+# ASan+UBSan, TSan, each fuzz target for 20 s; docs/reliability.md), stops the sandbox
+# (also on failure) and exits non-zero on any failure.
 #
 #   scripts/test.sh                  # everything
-#   scripts/test.sh --suite unit     # extra arguments go to `meson test`
+#   scripts/test.sh --suite unit     # extra arguments go to `meson test` (and skip the
+#                                    # example, the benchmark smoke run and the sanitizers)
 #
-# OMSB_BUILD_DIR picks the build directory (default: build-test).
+# OMSB_BUILD_DIR picks the build directory (default: build-test). OMSB_SKIP_SANITIZE=1
+# leaves out the sanitizer and fuzzing stage (CI never sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,3 +54,11 @@ if [[ $# -eq 0 ]]; then
 fi
 
 meson test -C "$build" --print-errorlogs "$@"
+
+# ASan+UBSan (unit, integration, fuzzing) and TSan (the tools' threads), reusing the
+# sandbox and this build's integration tests; see docs/reliability.md for what runs.
+if [[ $# -eq 0 && "${OMSB_SKIP_SANITIZE:-0}" != 1 ]]; then
+  start=$SECONDS
+  OMSB_SANITIZE_HOST_BUILD="$build" bash scripts/sanitize.sh ci
+  echo "sanitizers and fuzzing: clean ($((SECONDS - start)) s)"
+fi

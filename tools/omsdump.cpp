@@ -115,9 +115,11 @@ int main(int argc, char** argv) {
                    "heartbeat database)");
     app.add_option("-o,--output", o.output, "Archive directory to create (must not exist)");
     app.add_option("-i,--include", o.include_tables,
-                   "Dump only tables matching these db.table glob patterns (e.g. 'cm.*')");
+                   "Dump only tables matching this db.table glob pattern (e.g. 'cm.*'; repeatable)")
+        ->allow_extra_args(false);
     app.add_option("-x,--exclude", o.exclude_tables,
-                   "Skip tables matching these db.table glob patterns");
+                   "Skip tables matching this db.table glob pattern (repeatable)")
+        ->allow_extra_args(false);
     app.add_option("--threads,-t", o.threads, "Reader connections (default: number of cores)");
     app.add_option("--chunk-size", o.chunk_bytes,
                    "Target uncompressed chunk size, e.g. 64MiB (default), 512KiB")
@@ -142,7 +144,9 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"filter", "delete", "none"}))
         ->capture_default_str();
     app.add_option("--prune-table", prune_tables,
-                   "db.table glob patterns of the tables to prune (default: *.heatbeat_sequence)");
+                   "db.table glob pattern of the tables to prune (repeatable; default: "
+                   "*.heatbeat_sequence)")
+        ->allow_extra_args(false);
     app.add_option("--prune-keep", o.prune.keep_rows, "Newest rows kept per pruned table")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();

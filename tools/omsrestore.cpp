@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
                                "Key of an encrypted archive (also for --check); checked before "
                                "the server is contacted");
     app.add_option("--databases,-B", o.databases, "Restore only these databases of the archive");
-    app.add_option("--rename", renames, "Restore database SRC as DST (SRC=DST, repeatable)");
+    app.add_option("--rename", renames, "Restore database SRC as DST (SRC=DST, repeatable)")
+        ->allow_extra_args(false);
     app.add_option("--threads,-t", o.threads, "Loader connections (default: number of cores)");
     app.add_option("--load-method", method, "auto, load-data (LOAD DATA LOCAL INFILE) or insert")
         ->check(CLI::IsMember({"auto", "load-data", "insert"}))

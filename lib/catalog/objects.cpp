@@ -454,6 +454,35 @@ std::optional<std::pair<std::size_t, std::size_t>> trigger_order_clause(
   return std::nullopt;
 }
 
+std::string rename_database_references(std::string_view sql, std::string_view from,
+                                       std::string_view to, std::string_view sql_mode) {
+  std::vector<Token> toks = lex(sql, lex_mode(sql_mode));
+  auto is_name = [&](std::size_t i) {
+    if (i >= toks.size()) return false;
+    const Token& t = toks[i];
+    if (t.kind == Tok::ident) return t.end > t.begin + 1 && sql[t.end - 1] == sql[t.begin];
+    // An unquoted name: a word that is not a number (1.5). NEW and OLD before a '.' are
+    // a trigger's rows (NEW.col), whatever databases exist.
+    return t.kind == Tok::word && !is_word(t, "NEW") && !is_word(t, "OLD") &&
+           !std::all_of(t.text.begin(), t.text.end(),
+                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  };
+  const std::string quoted = quote_identifier(to);
+  std::string out;
+  out.reserve(sql.size());
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i + 2 < toks.size(); ++i) {
+    if (!is_name(i) || toks[i].text != from || !is_punct(toks[i + 1], '.') || !is_name(i + 2))
+      continue;
+    if (i > 0 && is_punct(toks[i - 1], '.')) continue;
+    out.append(sql.substr(copied, toks[i].begin - copied));
+    out += quoted;
+    copied = toks[i].end;
+  }
+  out.append(sql.substr(copied));
+  return out;
+}
+
 DatabaseObjects read_objects(Session& s, const std::string& db, const CatalogOptions& options) {
   DatabaseObjects o;
   o.views = read_views(s, db);

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "oms/config.h"
+
 #include "omsbackup/error.h"
 #include "omsbackup/oms.h"
 
@@ -160,11 +162,7 @@ struct RawFile {
   std::map<std::string, int> lines;  // 1-based, of the key
 };
 
-RawFile parse_file(const std::string& path) {
-  if (path.empty())
-    throw Error(Errc::invalid_argument, "",
-                fmt::format("an empty path was given for a config.yaml; {}", kWhereConfigLives));
-  std::string text = read_config_file(path);
+RawFile parse_file(const std::string& path, const std::string& text) {
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -374,18 +372,33 @@ OmsConfig read_oms_config(const std::vector<std::string>& files) {
   if (files.empty())
     throw Error(Errc::invalid_argument, "",
                 fmt::format("no config.yaml given; {} (one per region)", kWhereConfigLives));
-
-  // Parse everything first, so every password is known before any value is shown.
-  std::vector<RawFile> raws;
-  raws.reserve(files.size());
-  Redactor redactor;
+  std::vector<OmsConfigText> texts;
+  texts.reserve(files.size());
   for (std::size_t i = 0; i < files.size(); ++i) {
+    if (files[i].empty())
+      throw Error(Errc::invalid_argument, "",
+                  fmt::format("an empty path was given for a config.yaml; {}", kWhereConfigLives));
     for (std::size_t j = 0; j < i; ++j)
       if (files[i] == files[j] || same_file(files[i], files[j]))
         fail(files[i], {},
              fmt::format("is the same file as {}: each region's config.yaml is given once",
                          files[j]));
-    raws.push_back(parse_file(files[i]));
+    texts.push_back(OmsConfigText{files[i], read_config_file(files[i])});
+  }
+  return parse_oms_config(texts);
+}
+
+OmsConfig parse_oms_config(const std::vector<OmsConfigText>& files) {
+  if (files.empty())
+    throw Error(Errc::invalid_argument, "",
+                fmt::format("no config.yaml given; {} (one per region)", kWhereConfigLives));
+
+  // Parse everything first, so every password is known before any value is shown.
+  std::vector<RawFile> raws;
+  raws.reserve(files.size());
+  Redactor redactor;
+  for (const OmsConfigText& f : files) {
+    raws.push_back(parse_file(f.file, f.text));
     auto pw = raws.back().values.find(kPassword);
     if (pw != raws.back().values.end() && pw->second.IsScalar())
       redactor.add_password(pw->second.Scalar());

@@ -161,6 +161,15 @@ void RestoreRun::choose_targets() {
       throw Error(Errc::invalid_argument, target, "two databases would be restored into it");
     targets_.push_back(Target{i, &d, staging_names(target, o_.in_place)});
   }
+  // A staging or old name must not be another target: building one would overwrite it.
+  for (const Target& t : targets_)
+    for (const Target& u : targets_)
+      if (&t != &u && (t.names.work == u.names.name || t.names.old == u.names.name))
+        throw Error(Errc::invalid_argument, u.names.name,
+                    fmt::format("cannot be restored together with {}: it is the name the "
+                                "restore of {} uses for its staging or old copy; restore one "
+                                "of them under another name (--rename) or use --in-place",
+                                t.names.name, t.names.name));
 }
 
 void RestoreRun::preflight(Session& s) {

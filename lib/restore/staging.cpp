@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "catalog/objects.h"
 #include "omsbackup/error.h"
 #include "sql/quote.h"
 #include "sql/session.h"
@@ -13,13 +14,6 @@ namespace omsbackup {
 namespace {
 
 constexpr std::size_t kMaxDbName = 64;
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  if (from == to) return s;
-  for (std::size_t pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
-    s.replace(pos, from.size(), to);
-  return s;
-}
 
 std::vector<std::string> column0(Session& s, const std::string& sql, const std::string& doing) {
   std::vector<std::string> out;
@@ -130,12 +124,17 @@ void swap_in(Session& s, const TargetNames& n, const DatabaseEntry& db) {
 DatabaseEntry retarget(const DatabaseEntry& db, const std::string& target) {
   DatabaseEntry out = db;
   if (target == db.name) return out;
-  const std::string from = quote_identifier(db.name) + ".", to = quote_identifier(target) + ".";
   out.name = target;
-  for (auto& v : out.objects.views) v.create_sql = replace_all(v.create_sql, from, to);
-  for (auto& r : out.objects.routines) r.create_sql = replace_all(r.create_sql, from, to);
-  for (auto& t : out.objects.triggers) t.create_sql = replace_all(t.create_sql, from, to);
-  for (auto& e : out.objects.events) e.create_sql = replace_all(e.create_sql, from, to);
+  // Views are read back with the library's own sql_mode (backticks, backslash escapes);
+  // the others are the statements as written, under their own sql_mode.
+  for (auto& v : out.objects.views)
+    v.create_sql = rename_database_references(v.create_sql, db.name, target);
+  for (auto& r : out.objects.routines)
+    r.create_sql = rename_database_references(r.create_sql, db.name, target, r.sql_mode);
+  for (auto& t : out.objects.triggers)
+    t.create_sql = rename_database_references(t.create_sql, db.name, target, t.sql_mode);
+  for (auto& e : out.objects.events)
+    e.create_sql = rename_database_references(e.create_sql, db.name, target, e.sql_mode);
   return out;
 }
 

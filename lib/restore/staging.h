@@ -37,8 +37,9 @@ void swap_in(Session& s, const TargetNames& names, const DatabaseEntry& db);
 // The CREATE DATABASE statement for `name` with the archive's charset and collation.
 std::string create_database_sql(const std::string& name, const DatabaseEntry& db);
 
-// A copy of `db` for creating its objects in `target`: references written as
-// `source`.`...` in the saved statements are rewritten to `target`.`...`.
+// A copy of `db` for creating its objects in `target`: names qualified with the source
+// database in the saved statements are requalified with `target`
+// (rename_database_references).
 DatabaseEntry retarget(const DatabaseEntry& db, const std::string& target);
 
 }  // namespace omsbackup

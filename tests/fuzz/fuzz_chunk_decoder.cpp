@@ -29,16 +29,13 @@
 #include "codec/row_decoder.h"
 #include "codec/row_encoder.h"
 #include "omsbackup/error.h"
+#include "finding.h"
 
 using namespace omsbackup;
 
 namespace {
 
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "fuzz_chunk_decoder: FINDING: %s\n", what.c_str());
-  std::fflush(stderr);
-  std::abort();
-}
+using omsbackup::fuzz::finding;
 
 struct Decoded {
   std::vector<Row> rows;

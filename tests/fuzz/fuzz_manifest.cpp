@@ -19,6 +19,7 @@
 
 #include "archive/manifest.h"
 #include "omsbackup/error.h"
+#include "finding.h"
 
 using omsbackup::Errc;
 using omsbackup::Error;
@@ -27,11 +28,7 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "fuzz_manifest: FINDING: %s\n", what.c_str());
-  std::fflush(stderr);
-  std::abort();
-}
+using omsbackup::fuzz::finding;
 
 bool normal_rejection(const Error& e) {
   return e.code() == Errc::corrupt_archive || e.code() == Errc::unsupported;

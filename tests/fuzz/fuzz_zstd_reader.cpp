@@ -27,6 +27,7 @@
 #include "archive/zstd_stream.h"
 #include "omsbackup/error.h"
 #include "util/sha256.h"
+#include "finding.h"
 
 using namespace omsbackup;
 
@@ -34,11 +35,7 @@ namespace {
 
 constexpr std::size_t kMaxOutput = 8u << 20;
 
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "fuzz_zstd_reader: FINDING: %s\n", what.c_str());
-  std::fflush(stderr);
-  std::abort();
-}
+using omsbackup::fuzz::finding;
 
 // A file in memory; read() returns at most the next size of a fixed cycle of sizes.
 class MemoryFile final : public SequentialFile {

@@ -8,10 +8,17 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "sql/quote.h"
 
@@ -212,5 +219,68 @@ CommandResult run_command(const std::string& command) {
 }
 
 std::string tool_path(const char* env_name) { return env_or_fail(env_name); }
+
+static std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+Child::Child(const std::vector<std::string>& argv, const SpawnOptions& o) : dir_(temp_dir("child")) {
+  REQUIRE(!argv.empty());
+  std::string out = dir_ + "/stdout", err = dir_ + "/stderr";
+  pid_ = fork();
+  REQUIRE(pid_ >= 0);
+  if (pid_ == 0) {
+    int fo = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fe = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fi = ::open("/dev/null", O_RDONLY);
+    if (fo < 0 || fe < 0 || fi < 0) _exit(126);
+    dup2(fi, 0);
+    dup2(fo, 1);
+    dup2(fe, 2);
+    setsid();  // no controlling terminal: -p cannot prompt on the test's terminal
+    for (const auto& name : o.unset) unsetenv(name.c_str());
+    for (const auto& [k, v] : o.env) setenv(k.c_str(), v.c_str(), 1);
+    if (o.umask) ::umask(static_cast<mode_t>(*o.umask));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+}
+
+Child::~Child() {
+  if (pid_ > 0 && !reaped_) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status_, 0);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+bool Child::running() {
+  if (reaped_) return false;
+  pid_t r = waitpid(pid_, &status_, WNOHANG);
+  if (r == pid_) reaped_ = true;
+  return !reaped_;
+}
+
+ToolResult Child::wait() {
+  if (!reaped_) {
+    while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+    }
+    reaped_ = true;
+  }
+  ToolResult r;
+  r.status = WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+  r.out = slurp(dir_ + "/stdout");
+  r.err = slurp(dir_ + "/stderr");
+  return r;
+}
+
+ToolResult run_tool(const std::vector<std::string>& argv, const SpawnOptions& options) {
+  return Child(argv, options).wait();
+}
 
 }  // namespace omsbackup::testing

@@ -65,4 +65,36 @@ struct CommandResult {
 CommandResult run_command(const std::string& command);
 std::string tool_path(const char* env_name);
 
+// A program started without a shell (argv[0] is its path), its stdout and stderr going to
+// files; `env` is added to (or replaces in) the environment, `unset` is removed from it,
+// and `umask` is set in the child before the exec. The destructor kills it if it still runs.
+struct SpawnOptions {
+  std::vector<std::pair<std::string, std::string>> env;
+  std::vector<std::string> unset;
+  std::optional<unsigned> umask;
+};
+struct ToolResult {
+  int status = -1;  // the exit status, or -1 if it was killed by a signal
+  std::string out, err;
+  std::string all() const { return out + err; }
+};
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const SpawnOptions& options = {});
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  int pid() const { return pid_; }
+  bool running();     // not exited yet
+  ToolResult wait();  // waits for the exit and reads what it printed
+
+ private:
+  int pid_ = -1;
+  bool reaped_ = false;
+  int status_ = 0;
+  std::string dir_;
+};
+// Child(argv, options).wait()
+ToolResult run_tool(const std::vector<std::string>& argv, const SpawnOptions& options = {});
+
 }  // namespace omsbackup::testing

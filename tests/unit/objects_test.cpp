@@ -117,6 +117,31 @@ TEST_CASE("views that use each other in a cycle are an error naming them", "[obj
   }
 }
 
+TEST_CASE("--rename requalifies the database part of names, and only that", "[objects][rename]") {
+  auto r = [](std::string_view sql, std::string_view mode = {}) {
+    return rename_database_references(sql, "rm", "new`db", mode);
+  };
+  // Qualified names, quoted or not, with blanks around the dot.
+  CHECK(r("SELECT `rm`.`t`.`a` FROM `rm`.`t`") == "SELECT `new``db`.`t`.`a` FROM `new``db`.`t`");
+  CHECK(r("INSERT INTO rm.log VALUES (1)") == "INSERT INTO `new``db`.log VALUES (1)");
+  CHECK(r("SELECT * FROM `rm` . `t`") == "SELECT * FROM `new``db` . `t`");
+  // A table named like the database: only the first part is the database.
+  CHECK(r("SELECT `rm`.`rm`.`a` FROM `rm`.`rm`") == "SELECT `new``db`.`rm`.`a` FROM `new``db`.`rm`");
+  CHECK(r("SELECT `x`.`rm`.`a`") == "SELECT `x`.`rm`.`a`");
+  // Another database whose quoted name ends like this one; strings; comments; alone.
+  CHECK(r("SELECT * FROM `a``rm`.`t`") == "SELECT * FROM `a``rm`.`t`");
+  CHECK(r("SELECT '`rm`.x', \"rm.t\" /* `rm`.`t` */ -- rm.t\n FROM t") ==
+        "SELECT '`rm`.x', \"rm.t\" /* `rm`.`t` */ -- rm.t\n FROM t");
+  CHECK(r("SELECT `rm` FROM rm2.t WHERE 1.5 > rmx.a") == "SELECT `rm` FROM rm2.t WHERE 1.5 > rmx.a");
+  // A trigger's NEW and OLD rows, even in a database named new.
+  CHECK(rename_database_references("SET NEW.a = OLD.a + new.b, x = `new`.t.c", "new", "n2") ==
+        "SET NEW.a = OLD.a + new.b, x = `n2`.t.c");
+  // Quotes as the object's sql_mode reads them.
+  CHECK(r("SELECT \"rm\".t", "ANSI_QUOTES") == "SELECT `new``db`.t");
+  CHECK(r("SELECT 'a\\', `rm`.t", "NO_BACKSLASH_ESCAPES") == "SELECT 'a\\', `new``db`.t");
+  CHECK(r("SELECT 'a\\', `rm`.t") == "SELECT 'a\\', `rm`.t");  // still inside the string
+}
+
 TEST_CASE("a trigger's FOLLOWS/PRECEDES clause is found and left out on restore", "[objects]") {
   TriggerDef t{"t2", "orders",
                "CREATE DEFINER=`root`@`%` TRIGGER `t2` BEFORE INSERT ON `orders` FOR EACH ROW "

@@ -39,7 +39,8 @@ void add_connection_flags(CLI::App& app, ConnectionFlags& f) {
   app.add_option("--ssl-key", f.ssl_key, "Client key file")->check(CLI::ExistingFile);
   app.add_option("--oms-config", f.oms_configs,
                  "OMS config.yaml (repeat once per region): MetaDB connection and the rm, cm and "
-                 "heartbeat databases; other flags override it");
+                 "heartbeat databases; other flags override it")
+      ->allow_extra_args(false);  // one file per flag: `--oms-config F ARCHIVE` keeps ARCHIVE
 }
 
 static std::string prompt_password() {
@@ -48,8 +49,8 @@ static std::string prompt_password() {
     throw Error(Errc::invalid_argument, "-p",
                 "no terminal to prompt for the password on; use MYSQL_PWD or --defaults-file");
   }
-  std::fputs("Enter password: ", tty);
-  std::fflush(tty);
+  // Echo off before the prompt shows: a password typed (or pasted) as soon as the prompt
+  // appears must be neither echoed nor discarded by the TCSAFLUSH.
   termios old{};
   int fd = fileno(tty);
   bool restore = tcgetattr(fd, &old) == 0;
@@ -58,6 +59,8 @@ static std::string prompt_password() {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     tcsetattr(fd, TCSAFLUSH, &quiet);
   }
+  std::fputs("Enter password: ", tty);
+  std::fflush(tty);
   std::string pw;
   for (int c; (c = std::fgetc(tty)) != EOF && c != '\n';) pw.push_back(static_cast<char>(c));
   if (restore) tcsetattr(fd, TCSAFLUSH, &old);
