@@ -288,7 +288,6 @@ std::array<std::uint8_t, kNoncePrefixBytes> ArchiveCipher::new_nonce_prefix() {
 EncryptingWriter::EncryptingWriter(WritableFile& sink, ArchiveCipher& cipher, std::string path,
                                    std::uint32_t segment_bytes)
     : sink_(sink),
-      cipher_(cipher),
       path_(std::move(path)),
       segment_bytes_(segment_bytes),
       ctx_(new_ctx(cipher, true, path_)) {
@@ -374,7 +373,7 @@ const Sha256Digest& EncryptingWriter::stored_sha256() const {
 
 DecryptingReader::DecryptingReader(SequentialFile& source, const ArchiveCipher& cipher,
                                    std::string path)
-    : source_(source), cipher_(cipher), path_(std::move(path)), ctx_(new_ctx(cipher, false, path_)) {}
+    : source_(source), path_(std::move(path)), ctx_(new_ctx(cipher, false, path_)) {}
 
 DecryptingReader::~DecryptingReader() = default;
 

@@ -129,7 +129,6 @@ class EncryptingWriter final : public WritableFile {
   void emit(const std::uint8_t* data, std::size_t size);
 
   WritableFile& sink_;
-  const ArchiveCipher& cipher_;
   std::string path_;
   std::uint32_t segment_bytes_;
   std::array<std::uint8_t, kEncryptedHeaderBytes> header_{};
@@ -164,7 +163,6 @@ class DecryptingReader final : public SequentialFile {
   [[noreturn]] void corrupt(const std::string& message);
 
   SequentialFile& source_;
-  const ArchiveCipher& cipher_;
   std::string path_;
   std::uint32_t segment_bytes_ = 0;
   std::array<std::uint8_t, kEncryptedHeaderBytes> header_{};
