@@ -81,7 +81,8 @@ class RestoreRun {
   void load_unit(Session& s, const Unit& u);
   void load_chunk(Session& s, const Target& t, const TableEntry& te, std::size_t ci);
   std::uint64_t load_batch(Session& s, const Target& t, const TableEntry& te,
-                           std::string_view batch, const std::string& label, bool& under_way);
+                           const std::string& statement, std::string_view batch,
+                           const std::string& label, bool& under_way);
   void add_indexes(Session& s, const Target& t, std::size_t ti);
   void prove_unit(Session& s, const Unit& u);
   void check_ddl(Session& s, const Target& t);
@@ -317,9 +318,11 @@ void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, s
     std::string batch;
     std::uint64_t loaded = 0, raw = 0;
     bool under_way = false;  // test point: once a first buffer of the chunk reached the server
+    const std::string statement =
+        use_insert_ ? std::string() : load_data_statement(t.names.work, te.def.name, te.def.columns);
     while (batches.next(batch)) {
       check_cancel();
-      loaded += load_batch(s, t, te, batch, label, under_way);
+      loaded += load_batch(s, t, te, statement, batch, label, under_way);
       raw += batch.size();
       test_point("restore.batch-committed");
     }
@@ -340,8 +343,8 @@ void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, s
 }
 
 std::uint64_t RestoreRun::load_batch(Session& s, const Target& t, const TableEntry& te,
-                                     std::string_view batch, const std::string& label,
-                                     bool& under_way) {
+                                     const std::string& statement, std::string_view batch,
+                                     const std::string& label, bool& under_way) {
   // A batch is one transaction: a deadlock or lock wait timeout rolls it back (the
   // INSERT path rolls back itself, since a lock wait timeout undoes only the statement),
   // and it is sent again; the batches before it stay committed.
@@ -359,8 +362,7 @@ std::uint64_t RestoreRun::load_batch(Session& s, const Target& t, const TableEnt
     };
     try {
       if (!use_insert_)
-        return s.load_data_local(load_data_statement(t.names.work, te.def.name, te.def.columns),
-                                 source, fmt::format("loading {}", label));
+        return s.load_data_local(statement, source, fmt::format("loading {}", label));
       s.execute("START TRANSACTION", fmt::format("starting a transaction for {}", label));
       std::uint64_t n = insert_chunk(s, t.names.work, te.def, source, max_statement_, label);
       s.execute("COMMIT", fmt::format("committing {}", label));

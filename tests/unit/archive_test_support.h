@@ -97,17 +97,23 @@ inline ChunkInfo write_chunk(ArchiveWriter& w, const std::string& rel, int first
                    enc.size(), fe.size, fe.sha256, digest.sum_hex()};
 }
 
-// An archive with two databases: db1.t1 in two chunks, db2.t1 in one; encrypted with
-// `cipher` when given.
-inline void make_archive(Env& env, const std::string& dir,
-                         std::shared_ptr<ArchiveCipher> cipher = nullptr) {
-  ArchiveWriter w(env, dir, std::move(cipher));
+// A manifest with the fixed header fields the unit tests use, and no databases.
+inline Manifest test_manifest() {
   Manifest m;
   m.tool_version = "test";
   m.server_flavor = "MariaDB";
   m.server_version = "10.11";
   m.started_at = m.finished_at = "2026-11-25T00:00:00Z";
   m.consistency = "snapshot";
+  return m;
+}
+
+// An archive with two databases: db1.t1 in two chunks, db2.t1 in one; encrypted with
+// `cipher` when given.
+inline void make_archive(Env& env, const std::string& dir,
+                         std::shared_ptr<ArchiveCipher> cipher = nullptr) {
+  ArchiveWriter w(env, dir, std::move(cipher));
+  Manifest m = test_manifest();
   for (int d = 1; d <= 2; ++d) {
     DatabaseEntry db{"db" + std::to_string(d), "utf8mb4", "utf8mb4_general_ci",
                      "CREATE DATABASE x", {}};

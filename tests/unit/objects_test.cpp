@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "archive/manifest.h"
+#include "archive_test_support.h"
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
 #include "restore/objects.h"
@@ -167,12 +168,7 @@ TEST_CASE("a trigger's FOLLOWS/PRECEDES clause is found and left out on restore"
 namespace {
 
 Manifest manifest_with_objects() {
-  Manifest m;
-  m.tool_version = "test";
-  m.server_flavor = "MariaDB";
-  m.server_version = "10.11";
-  m.started_at = m.finished_at = "2026-11-25T00:00:00Z";
-  m.consistency = "snapshot";
+  Manifest m = test::test_manifest();
   DatabaseEntry d;
   d.name = "obj_db";
   d.charset = "utf8mb4";
