@@ -612,7 +612,7 @@ void RestoreRun::build_and_prove(Session& s) {
   // table, best started early), then loads (largest first), then proofs.
   constexpr int kIndexPriority = 2, kLoadPriority = 1, kProvePriority = 0;
   struct TableWork {
-    std::size_t target = 0, table = 0;
+    std::size_t id = 0, target = 0, table = 0;  // id: its place in `tables`
     std::vector<Unit> units;
     std::atomic<std::size_t> loads_left{0}, proofs_left{0};
   };
@@ -633,6 +633,7 @@ void RestoreRun::build_and_prove(Session& s) {
     std::vector<Unit> units = units_for(t);
     for (std::size_t table = 0; table < t.entry->tables.size(); ++table) {
       auto tw = std::make_unique<TableWork>();
+      tw->id = tables.size();
       tw->target = ti;
       tw->table = table;
       for (const Unit& u : units)
@@ -673,10 +674,14 @@ void RestoreRun::build_and_prove(Session& s) {
   for (auto& tw : tables)
     if (tw->units.empty()) table_loaded(tw.get());
   for (auto& [u, tw] : loads)
-    graph.add(kLoadPriority, [&, u = u, tw = tw](std::size_t w) {
-      load_unit(*workers_[w], *u);
-      if (--tw->loads_left == 0) table_loaded(tw);
-    });
+    // Grouped by table: a free loader takes another table's chunk if there is one.
+    graph.add(
+        kLoadPriority,
+        [&, u = u, tw = tw](std::size_t w) {
+          load_unit(*workers_[w], *u);
+          if (--tw->loads_left == 0) table_loaded(tw);
+        },
+        tw->id);
   graph.run(workers_.size(), stop_);
 }
 

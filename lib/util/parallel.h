@@ -47,17 +47,22 @@ inline void run_on_workers(std::size_t workers, std::size_t tasks,
 // Tasks that may add further tasks (a table's indexes once its last chunk is loaded, its
 // proof once it is indexed), run on a fixed set of workers without a barrier between
 // stages. A free worker takes the queued task of the highest priority, the oldest first
-// among equals. run() returns when no task is queued or running; the first exception
-// sets `stop`, so no further task starts, and is rethrown once every thread has finished.
+// among equals, except that it passes over a task whose group (if it has one) is running
+// on another worker while some other queued task's is not: two loads into one InnoDB
+// table mostly wait for each other (docs/benchmarks.md). If every queued task's group is
+// busy, it takes the first anyway rather than idle. run() returns when no task is queued
+// or running; the first exception sets `stop`, so no further task starts, and is rethrown
+// once every thread has finished.
 class TaskGraph {
  public:
   using Task = std::function<void(std::size_t worker)>;
+  static constexpr std::size_t kNoGroup = static_cast<std::size_t>(-1);
 
   // Thread-safe; tasks may call it.
-  void add(int priority, Task task) {
+  void add(int priority, Task task, std::size_t group = kNoGroup) {
     {
       std::lock_guard lock(mu_);
-      queue_.emplace(std::make_pair(-priority, seq_++), std::move(task));
+      queue_.emplace(std::make_pair(-priority, seq_++), Entry{std::move(task), group});
     }
     cv_.notify_one();
   }
@@ -75,8 +80,16 @@ class TaskGraph {
     for (;;) {
       cv_.wait(lock, [&] { return stop || !queue_.empty() || running_ == 0; });
       if (stop || queue_.empty()) break;  // stopped, or nothing queued and nothing running
-      Task task = std::move(queue_.begin()->second);
-      queue_.erase(queue_.begin());
+      auto it = queue_.begin();
+      for (auto c = queue_.begin(); c != queue_.end(); ++c)
+        if (c->second.group == kNoGroup || busy_groups_.count(c->second.group) == 0) {
+          it = c;
+          break;
+        }
+      Task task = std::move(it->second.task);
+      std::size_t group = it->second.group;
+      queue_.erase(it);
+      if (group != kNoGroup) ++busy_groups_[group];
       ++running_;
       lock.unlock();
       try {
@@ -87,6 +100,7 @@ class TaskGraph {
         stop = true;
       }
       lock.lock();
+      if (group != kNoGroup && --busy_groups_[group] == 0) busy_groups_.erase(group);
       --running_;
       cv_.notify_all();  // a task ended: new tasks, or the end of the graph
     }
@@ -95,7 +109,12 @@ class TaskGraph {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::pair<int, std::size_t>, Task> queue_;  // (-priority, sequence) -> task
+  struct Entry {
+    Task task;
+    std::size_t group;
+  };
+  std::map<std::pair<int, std::size_t>, Entry> queue_;  // (-priority, sequence) -> task
+  std::map<std::size_t, std::size_t> busy_groups_;      // group -> its tasks running now
   std::size_t seq_ = 0;
   std::size_t running_ = 0;
   std::exception_ptr failure_;

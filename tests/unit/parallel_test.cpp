@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -74,4 +77,39 @@ TEST_CASE("task graph: an empty graph returns at once", "[parallel]") {
   std::atomic<bool> stop{false};
   g.run(3, stop);
   CHECK_FALSE(stop);
+}
+
+TEST_CASE("task graph: a free worker passes over a task whose group is busy, but never idles",
+          "[parallel]") {
+  // Group 7 is one table's loads, group 9 another's. While the first load of table 7 runs,
+  // the second worker must take table 9's load (queued last), then, with only table 7's
+  // loads left, take one of them rather than wait.
+  TaskGraph g;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool b_started = false, a2_started = false, saw_b = false, saw_a2 = false;
+  std::vector<std::string> order;
+  auto note = [&](const char* name, bool* flag) {
+    std::lock_guard lock(mu);
+    order.push_back(name);
+    if (flag != nullptr) *flag = true;
+    cv.notify_all();
+  };
+  g.add(0, [&](std::size_t) {
+    note("a1", nullptr);
+    std::unique_lock lock(mu);
+    saw_b = cv.wait_for(lock, std::chrono::seconds(10), [&] { return b_started; });
+    saw_a2 = cv.wait_for(lock, std::chrono::seconds(10), [&] { return a2_started; });
+  }, 7);
+  g.add(0, [&](std::size_t) { note("a2", &a2_started); }, 7);
+  g.add(0, [&](std::size_t) { note("a3", nullptr); }, 7);
+  g.add(0, [&](std::size_t) { note("b1", &b_started); }, 9);
+  std::atomic<bool> stop{false};
+  g.run(2, stop);
+  CHECK(saw_b);   // b1 ran beside a1, ahead of the older a2
+  CHECK(saw_a2);  // and a2 ran beside a1 once only group 7 was left
+  REQUIRE(order.size() == 4);
+  auto at = [&](const char* n) { return std::find(order.begin(), order.end(), n) - order.begin(); };
+  CHECK(at("b1") < at("a2"));  // b1 was taken before the older a2
+  CHECK(at("a2") < at("a3"));  // the group's own order is kept
 }
