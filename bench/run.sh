@@ -22,8 +22,8 @@
 #            mydumper dump), mariadb < the mariadb-dump file, and the load limit (server-side
 #            LOAD DATA INFILE of files written beforehand with SELECT ... INTO OUTFILE and cut
 #            into pieces of at most --load-batch bytes of whole rows (default 4M, as omsrestore's
-#            batches; 0: one statement per file), one statement each,
-#            secondary indexes added afterwards).  Every tool connects over TCP to 127.0.0.1
+#            batches; 0: one statement per file), one statement each, each table's pieces
+#            on one connection, secondary indexes added afterwards).  Every tool connects over TCP to 127.0.0.1
 #            without TLS (--ssl-mode=disabled, --skip-ssl; mydumper and bench/read_limit.c do
 #            not ask for it), whatever the server offers.  Every restore runs without binary logging
 #            (myloader's default; SET sql_log_bin=0 for the others), after DROP DATABASE of
@@ -210,6 +210,24 @@ sort -t$'\t' -k4,4nr "$WORK/limit/units.tsv" | awk -F'\t' -v n="$THREADS" '
   { best = 0; for (i = 1; i < n; i++) if (load[i] < load[best]) best = i; load[best] += $4; print best "\t" NR "\t" $0 }' \
   >"$WORK/limit/assigned.tsv"
 
+# The load limit loads whole tables per connection (a table's key ranges one after the other
+# on one connection): two LOAD DATA into one InnoDB table mostly wait for each other (2
+# connections loading 2M rows each into one table took 7.4-7.9 s, into two tables 4.4 s, at
+# the same server CPU), so splitting a table across connections would slow the limit.
+awk -F'\t' -v n="$THREADS" '
+  { line[NR] = $0; key[NR] = $3 "." $4; if (!(key[NR] in total)) order[++k] = key[NR]; total[key[NR]] += $6 }
+  END {
+    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++)
+      if (total[order[j]] > total[order[i]]) { t = order[i]; order[i] = order[j]; order[j] = t }
+    for (i = 1; i <= k; i++) {
+      best = 0; for (c = 1; c < n; c++) if (load[c] < load[best]) best = c
+      load[best] += total[order[i]]; conn[order[i]] = best
+    }
+    for (i = 1; i <= k; i++) for (r = 1; r <= NR; r++) if (key[r] == order[i]) {
+      sub(/^[^\t]*/, conn[order[i]], line[r]); print line[r]
+    }
+  }' "$WORK/limit/assigned.tsv" >"$WORK/limit/assigned-load.tsv"
+
 mkdir -p "$WORK/outfile"
 # Like omsrestore's loaders: READ COMMITTED (no gap locks between the key ranges of one table),
 # key checks off, no binary log; one statement per line (bench/run.sh retries it on deadlock).
@@ -218,7 +236,7 @@ for ((i = 0; i < THREADS; i++)); do
   awk -F'\t' -v i="$i" '$1 == i { printf "SELECT * FROM `%s`.`%s` WHERE %s;\n", $3, $4, $5 }' "$WORK/limit/assigned.tsv" >"$WORK/limit/read_$i.sql"
   awk -F'\t' -v i="$i" -v d="$WORK/outfile" -v setup="$LOAD_SETUP" '$1 == i {
       printf "%s LOAD DATA INFILE '\''%s/u%d.txt'\'' INTO TABLE `%s`.`%s` CHARACTER SET binary;\n", setup, d, $2, $3, $4 }' \
-    "$WORK/limit/assigned.tsv" >"$WORK/limit/load_$i.sql"
+    "$WORK/limit/assigned-load.tsv" >"$WORK/limit/load_$i.sql"
   : >"$WORK/limit/index_$i.sql"
 done
 
@@ -483,7 +501,7 @@ if ((SMOKE == 0)); then
           printf "%s LOAD DATA INFILE '%s' INTO TABLE \`%s\`.\`%s\` CHARACTER SET binary;\n" \
             "$LOAD_SETUP" "$piece" "$db" "$tb"
         done
-      done <"$WORK/limit/assigned.tsv" >"$WORK/limit/load_$i.sql"
+      done <"$WORK/limit/assigned-load.tsv" >"$WORK/limit/load_$i.sql"
     done
   fi
 fi
@@ -504,7 +522,7 @@ fi
 # ---------------------------------------------------------------------------- report
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "command: bench/run.sh --scale $SCALE --runs $RUNS --threads $THREADS --seed $SEED"
+  echo "command: bench/run.sh --scale $SCALE --runs $RUNS --threads $THREADS --seed $SEED --buffer-pool ${BUFFER_POOL:-\"\"} --load-batch $LOAD_BATCH"
   echo "nproc: $(nproc)"
   echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "cpu: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
