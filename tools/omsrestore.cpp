@@ -74,7 +74,11 @@ int main(int argc, char** argv) {
     tools::add_encryption_flag(app, o.encryption.key_file,
                                "Key of an encrypted archive (also for --check); checked before "
                                "the server is contacted");
-    app.add_option("--databases,-B", o.databases, "Restore only these databases of the archive");
+    // One value per flag (comma lists allowed), so that `-B rm ARCHIVE --dry-run` keeps ARCHIVE.
+    app.add_option("--databases,-B", o.databases,
+                   "Restore only these databases of the archive (-B rm,cm or -B rm -B cm)")
+        ->delimiter(',')
+        ->allow_extra_args(false);
     app.add_option("--rename", renames, "Restore database SRC as DST (SRC=DST, repeatable)")
         ->allow_extra_args(false);
     app.add_option("--threads,-t", o.threads, "Loader connections (default: number of cores)");

@@ -1,6 +1,7 @@
 // omsdump and omsrestore as an operator runs them, against the sandbox server.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -75,6 +76,17 @@ TEST_CASE("the sample OMS metadata round-trips through the command-line tools", 
   CHECK(contains(c.output, "OK"));
   CHECK(contains(c.output, "heatbeat_sequence"));
   CHECK(contains(c.output, "database cm_hb2"));
+
+  // --databases takes one value per flag or a comma list; ARCHIVE after it stays the archive.
+  for (const char* pick : {"-B rm,cm_hb2", "--databases rm --databases cm_hb2", "-B rm -B cm_hb2"}) {
+    CommandResult dry = run_command(fmt::format("{} --defaults-file={} {} {} --dry-run --json 2>/dev/null",
+                                                tool_path("OMSRESTORE"), sandbox_cnf(), pick, archive));
+    INFO(pick << ": " << dry.output);
+    REQUIRE(dry.status == 0);
+    nlohmann::json report = nlohmann::json::parse(dry.output);
+    CHECK(report.at("dry_run") == true);
+    CHECK(report.at("databases") == nlohmann::json::array({"rm", "cm_hb2"}));
+  }
 
   for (const auto& db : dbs) s->execute("DROP DATABASE " + db);
   // This time the password comes from an option file's [client] group.
