@@ -28,7 +28,8 @@ class Error : public std::runtime_error {
   Error(Errc code, const std::string& object, const std::string& message);
 
   // A server error: `doing` says what was being done ("connecting to 127.0.0.1:3306",
-  // "reading rm.cluster_info"), never with credentials.
+  // "reading rm.cluster_info"), never with credentials. The message says "client error N"
+  // for the client library's own numbers (2000-2999, 5000-5999: lost connection, TLS).
   static Error server(unsigned server_errno, const std::string& sqlstate,
                       const std::string& server_message, const std::string& doing);
 

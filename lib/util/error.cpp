@@ -25,10 +25,17 @@ static std::string compose(const std::string& object, const std::string& message
 Error::Error(Errc code, const std::string& object, const std::string& message)
     : std::runtime_error(compose(object, message)), code_(code), object_(object), message_(message) {}
 
+// Connector/C numbers its own errors (lost connection, TLS, out of memory) 2000-2999 and
+// 5000-5999; the server's are below 2000 or 3000-4999 and above.
+static bool is_client_errno(unsigned n) {
+  return (n >= 2000 && n < 3000) || (n >= 5000 && n < 6000);
+}
+
 Error Error::server(unsigned server_errno, const std::string& sqlstate,
                     const std::string& server_message, const std::string& doing) {
   Error e(Errc::server, doing,
-          fmt::format("server error {} ({}): {}", server_errno, sqlstate, server_message));
+          fmt::format("{} error {} ({}): {}", is_client_errno(server_errno) ? "client" : "server",
+                      server_errno, sqlstate, server_message));
   e.server_errno_ = server_errno;
   e.sqlstate_ = sqlstate;
   return e;
