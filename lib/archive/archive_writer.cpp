@@ -33,7 +33,15 @@ ArchiveWriter::ArchiveWriter(Env& env, std::string dir, std::shared_ptr<ArchiveC
     : env_(env), dir_(std::move(dir)), cipher_(std::move(cipher)) {
   while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
   if (dir_.empty()) throw Error(Errc::invalid_argument, "output", "no archive directory given");
-  if (env_.stat(dir_)) {
+  if (auto existing = env_.stat(dir_)) {
+    // A directory without a manifest is what a killed or failed dump leaves behind.
+    if (existing->type == FileInfo::Type::directory && !env_.stat(dir_ + "/" + kManifestFile)) {
+      throw Error(Errc::invalid_argument, dir_,
+                  fmt::format("already exists and is not a finished archive (no {}; an "
+                              "interrupted dump leaves such a directory): remove it "
+                              "(rm -r '{}') or choose a new archive directory",
+                              kManifestFile, dir_));
+    }
     throw Error(Errc::invalid_argument, dir_,
                 "already exists; choose a new archive directory (an archive is never written "
                 "over existing files)");

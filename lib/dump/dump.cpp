@@ -311,7 +311,14 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
   std::vector<std::vector<TableWork>> work;
   std::vector<Task> tasks;
   std::uint64_t estimated = 0, chunk_total = 0, table_total = 0;
+  // Planning many tables takes a while (a string key is walked with one query per chunk):
+  // a cancel is obeyed between tables, before any file is written.
+  auto check_cancel = [&](const std::string& what) {
+    if (options.cancel != nullptr && options.cancel->load())
+      throw Error(Errc::cancelled, what, "cancelled by the caller while planning; nothing was written");
+  };
   for (std::size_t di = 0; di < options.databases.size(); ++di) {
+    check_cancel(options.databases[di]);
     defs.push_back(read_database(coordinator, options.databases[di], copts));
     test_point("dump.cataloged");
     DatabaseDef& db = defs.back();
@@ -325,6 +332,7 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
                   "has no tables to dump (or none that match --include/--exclude); an archive "
                   "missing a database's data is refused — check the name, or pass --allow-empty");
     for (std::size_t ti = 0; ti < db.tables.size(); ++ti) {
+      check_cancel(db.name + "." + db.tables[ti].name);
       TableWork tw;
       tw.entry.def = db.tables[ti];
       if (options.prune.mode == PruneMode::filter &&

@@ -920,6 +920,62 @@ TEST_CASE("SIGINT during a dump stops it cleanly: no archive, non-zero status", 
   s->execute("DROP DATABASE flt_dump");
 }
 
+TEST_CASE("SIGINT while a dump plans stops it before anything is written", "[faults][signal]") {
+  auto s = sandbox_session();
+  make_dump_source(*s);
+  std::string archive = fresh_path("flt-sigint-plan");
+  Pause pause("dump.planned:1");  // the first of flt_dump's two tables is planned
+  Tool dump("OMSDUMP", {"--databases", kDumpDb, "-o", archive, "--threads", "1"}, pause.env());
+  pause.reached(dump);
+  kill(dump.pid(), SIGINT);
+  pause.release();
+  Outcome o = dump.wait();
+  INFO(describe(o));
+  REQUIRE(o.exited);
+  CHECK(o.code == 1);
+  CHECK(o.log.find("cancelled by the caller while planning") != std::string::npos);
+  CHECK(o.log.find("flt_dump.small") != std::string::npos);  // the table it stopped before
+  CHECK_FALSE(fs::exists(archive));
+  fs::remove_all(fs::path(archive).parent_path());
+  s->execute("DROP DATABASE flt_dump");
+}
+
+TEST_CASE("a dump killed with SIGKILL leaves a directory that is refused with what to do",
+          "[faults][sigkill]") {
+  auto s = sandbox_session();
+  make_dump_source(*s);
+  std::string archive = fresh_path("flt-sigkill-dump");
+  std::vector<std::string> args = {"--databases", kDumpDb, "-o", archive, "--threads", "1",
+                                   "--chunk-size", "2MiB"};
+  Outcome o = Tool("OMSDUMP", args, {{"OMSB_TEST_STOP_AT", "dump.chunk-written:1"}}).wait();
+  INFO(describe(o));
+  REQUIRE(o.signal == SIGKILL);
+  REQUIRE(fs::is_directory(archive));
+  CHECK_FALSE(fs::exists(archive + "/manifest.json"));
+
+  // Nothing reads it as an archive, and a new dump into it says why and what to do.
+  Outcome check = Tool("OMSRESTORE", {"--check", archive}).wait();
+  INFO(describe(check));
+  CHECK(check.exited);
+  CHECK(check.code != 0);
+  Outcome again = Tool("OMSDUMP", args).wait();
+  INFO(describe(again));
+  REQUIRE(again.exited);
+  CHECK(again.code != 0);
+  CHECK(again.log.find("not a finished archive") != std::string::npos);
+  CHECK(again.log.find("rm -r '" + archive + "'") != std::string::npos);
+  CHECK(fs::is_directory(archive));  // left alone: the operator decides
+
+  fs::remove_all(archive);
+  Outcome fresh = Tool("OMSDUMP", args).wait();
+  INFO(describe(fresh));
+  CHECK(fresh.exited);
+  CHECK(fresh.code == 0);
+  CHECK(fs::exists(archive + "/manifest.json"));
+  fs::remove_all(fs::path(archive).parent_path());
+  s->execute("DROP DATABASE flt_dump");
+}
+
 TEST_CASE("SIGINT or SIGTERM during a restore stops it before the swap, or lets the swap finish",
           "[faults][signal]") {
   Fixture f("flt-signal-restore");
