@@ -1,5 +1,7 @@
 #include "server.h"
 
+// For Catch::TestEventListenerBase (the listener that removes the run's temp directories).
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -54,13 +56,42 @@ void load_sql_file(const std::string& path) {
   REQUIRE(r.status == 0);
 }
 
-std::string temp_dir(const std::string& tag) {
-  std::string pattern = "/tmp/omsb-test-" + tag + ".XXXXXX";
+static std::string make_temp_dir(const std::string& pattern) {
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');
-  if (mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  if (mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp failed: " + pattern);
   return buf.data();
 }
+
+// Every directory of one test run lives under one root, created on first use.
+static const std::string& run_root() {
+  static const std::string root = make_temp_dir("/tmp/omsb-test-run.XXXXXX");
+  return root;
+}
+
+std::string temp_dir(const std::string& tag) {
+  return make_temp_dir(run_root() + "/" + tag + ".XXXXXX");
+}
+
+namespace {
+// Removes the run's directories when every assertion passed; a failed run keeps them (the
+// path is printed) so that archives and logs can be inspected. OMSB_KEEP_TEST_DIRS=1 keeps
+// them always.
+struct TempDirCleanup : Catch::TestEventListenerBase {
+  using TestEventListenerBase::TestEventListenerBase;
+  void testRunEnded(const Catch::TestRunStats& stats) override {
+    const std::string& root = run_root();
+    const char* keep = std::getenv("OMSB_KEEP_TEST_DIRS");
+    if (stats.totals.assertions.failed > 0 || (keep != nullptr && std::string(keep) == "1")) {
+      std::fprintf(stderr, "test directories kept in %s\n", root.c_str());
+      return;
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(root, ec);
+  }
+};
+}  // namespace
+CATCH_REGISTER_LISTENER(TempDirCleanup)
 
 std::string fresh_path(const std::string& tag) { return temp_dir(tag) + "/archive"; }
 

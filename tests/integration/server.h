@@ -18,7 +18,8 @@ ConnectionOptions sandbox_connection();
 std::unique_ptr<Session> sandbox_session();
 // Runs the `mariadb` client on an SQL file against the sandbox.
 void load_sql_file(const std::string& path);
-// A fresh, empty directory under /tmp (removed by the caller or left for debugging).
+// A fresh, empty directory under this run's /tmp/omsb-test-run.XXXXXX, which is removed at the
+// end of a run with no failed assertion (kept on failure, or with OMSB_KEEP_TEST_DIRS=1).
 std::string temp_dir(const std::string& tag);
 // A path that does not exist yet, inside a fresh temporary directory.
 std::string fresh_path(const std::string& tag);
