@@ -103,6 +103,11 @@ struct TableWork {
   std::size_t pending = 0;
 };
 
+// Throws Errc::cancelled about `object` once the caller has asked to stop.
+void throw_if_cancelled(const DumpOptions& o, const std::string& object, const char* message) {
+  if (o.cancel != nullptr && o.cancel->load()) throw Error(Errc::cancelled, object, message);
+}
+
 class DumpRun {
  public:
   DumpRun(const DumpOptions& o, ArchiveWriter* writer, std::vector<std::vector<TableWork>>& work)
@@ -130,8 +135,7 @@ class DumpRun {
 
   void check_cancel() const {
     if (failed_) throw Error(Errc::cancelled, "dump", "stopped after another chunk failed");
-    if (o_.cancel != nullptr && o_.cancel->load())
-      throw Error(Errc::cancelled, "dump", "cancelled by the caller");
+    throw_if_cancelled(o_, "dump", "cancelled by the caller");
   }
 
   void run_task(Session& s, const Task& t) {
@@ -313,12 +317,9 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
   std::uint64_t estimated = 0, chunk_total = 0, table_total = 0;
   // Planning many tables takes a while (a string key is walked with one query per chunk):
   // a cancel is obeyed between tables, before any file is written.
-  auto check_cancel = [&](const std::string& what) {
-    if (options.cancel != nullptr && options.cancel->load())
-      throw Error(Errc::cancelled, what, "cancelled by the caller while planning; nothing was written");
-  };
+  const char* kPlanningCancelled = "cancelled by the caller while planning; nothing was written";
   for (std::size_t di = 0; di < options.databases.size(); ++di) {
-    check_cancel(options.databases[di]);
+    throw_if_cancelled(options, options.databases[di], kPlanningCancelled);
     defs.push_back(read_database(coordinator, options.databases[di], copts));
     test_point("dump.cataloged");
     DatabaseDef& db = defs.back();
@@ -332,7 +333,7 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
                   "has no tables to dump (or none that match --include/--exclude); an archive "
                   "missing a database's data is refused — check the name, or pass --allow-empty");
     for (std::size_t ti = 0; ti < db.tables.size(); ++ti) {
-      check_cancel(db.name + "." + db.tables[ti].name);
+      throw_if_cancelled(options, db.name + "." + db.tables[ti].name, kPlanningCancelled);
       TableWork tw;
       tw.entry.def = db.tables[ti];
       if (options.prune.mode == PruneMode::filter &&
