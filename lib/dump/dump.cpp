@@ -26,6 +26,7 @@
 #include "plan/planner.h"
 #include "sql/quote.h"
 #include "sql/session.h"
+#include "util/cancel.h"
 #include "util/clock.h"
 #include "util/parallel.h"
 #include "util/test_hook.h"
@@ -105,7 +106,7 @@ struct TableWork {
 
 // Throws Errc::cancelled about `object` once the caller has asked to stop.
 void throw_if_cancelled(const DumpOptions& o, const std::string& object, const char* message) {
-  if (o.cancel != nullptr && o.cancel->load()) throw Error(Errc::cancelled, object, message);
+  if (cancel_requested(o.cancel)) throw Error(Errc::cancelled, object, message);
 }
 
 class DumpRun {

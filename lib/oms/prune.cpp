@@ -7,6 +7,7 @@
 #include "plan/chunk_key.h"
 #include "sql/quote.h"
 #include "sql/session.h"
+#include "util/cancel.h"
 
 namespace omsbackup {
 
@@ -68,7 +69,7 @@ PruneReport prune(const ConnectionOptions& connection, const std::vector<std::st
         std::string del = fmt::format("DELETE FROM {} WHERE {} < {} ORDER BY {} LIMIT {}", qt, qk,
                                       quote_string(*threshold), qk, o.batch_rows);
         for (;;) {
-          if (cancel != nullptr && cancel->load())
+          if (cancel_requested(cancel))
             throw Error(Errc::cancelled, name,
                         fmt::format("pruning stopped after {} rows; run it again to finish",
                                     tr.deleted));

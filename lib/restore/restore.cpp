@@ -33,6 +33,7 @@
 #include "restore/staging.h"
 #include "sql/quote.h"
 #include "sql/session.h"
+#include "util/cancel.h"
 #include "util/parallel.h"
 #include "util/test_hook.h"
 
@@ -106,7 +107,7 @@ class RestoreRun {
     return dir + ".restore-journal";
   }
   void check_cancel() const {
-    if (o_.cancel != nullptr && o_.cancel->load())
+    if (cancel_requested(o_.cancel))
       throw Error(Errc::cancelled, "restore", "cancelled by the caller");
   }
 
@@ -756,7 +757,7 @@ void RestoreRun::run_steps(Session& s) {
     if (resumed_.has(t.index, "finished")) continue;
     finish_database(s, t);
   }
-  if (o_.cancel != nullptr && o_.cancel->load())
+  if (cancel_requested(o_.cancel))
     report_.warnings.push_back(
         "the cancel request came after the swap had begun: the restore was finished rather "
         "than leave some databases restored and others not");
