@@ -111,8 +111,9 @@ int main(int argc, char** argv) {
     bool json = false, skip_triggers = false, quiet = false;
     std::string consistency = "auto";
     app.add_option("--databases,-B", o.databases,
-                   "Databases to dump (default with --oms-config: rm, cm and every region's "
-                   "heartbeat database)");
+                   "Databases to dump: -B rm cm, -B rm,cm or -B rm -B cm (default with "
+                   "--oms-config: rm, cm and every region's heartbeat database)")
+        ->delimiter(',');
     app.add_option("-o,--output", o.output, "Archive directory to create (must not exist)");
     app.add_option("-i,--include", o.include_tables,
                    "Dump only tables matching this db.table glob pattern (e.g. 'cm.*'; repeatable)")

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "server.h"
 
@@ -86,6 +87,18 @@ TEST_CASE("the sample OMS metadata round-trips through the command-line tools", 
     nlohmann::json report = nlohmann::json::parse(dry.output);
     CHECK(report.at("dry_run") == true);
     CHECK(report.at("databases") == nlohmann::json::array({"rm", "cm_hb2"}));
+  }
+  // omsdump takes the same forms, and names after one flag as well.
+  for (const char* pick : {"-B rm,cm_hb2", "-B rm -B cm_hb2", "--databases rm cm_hb2"}) {
+    CommandResult dry = run_command(with_pwd(fmt::format(
+        "{} {} {} --prune-heartbeat=none --dry-run --json 2>/dev/null", tool_path("OMSDUMP"),
+        conn_flags(), pick)));
+    INFO(pick << ": " << dry.output);
+    REQUIRE(dry.status == 0);
+    nlohmann::json report = nlohmann::json::parse(dry.output);
+    std::set<std::string> planned;
+    for (const auto& t : report.at("tables")) planned.insert(t.at("database").get<std::string>());
+    CHECK(planned == std::set<std::string>{"rm", "cm_hb2"});
   }
 
   for (const auto& db : dbs) s->execute("DROP DATABASE " + db);
