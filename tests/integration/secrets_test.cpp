@@ -121,7 +121,8 @@ std::vector<int> descendants(int pid) {
     std::error_code ec;
     for (const auto& t : fs::directory_iterator(fmt::format("/proc/{}/task", out[i]), ec)) {
       if (t.path().filename() == std::to_string(out[i])) continue;
-      kids += " " + read_all(t.path().string() + "/children");
+      kids += ' ';  // not `" " + read_all(...)`: GCC 12 -O3 warns (-Wrestrict, a false positive)
+      kids += read_all(t.path().string() + "/children");
     }
     std::size_t pos = 0;
     while (pos < kids.size()) {

@@ -16,11 +16,13 @@ Int128 i128(std::int64_t v) { return static_cast<Int128>(v); }
 Int128 u128(std::uint64_t v) { return static_cast<Int128>(v); }
 
 KeyPart part(const char* type, const char* charset = "", const char* collation = "") {
+  // Built from std::string temporaries: assigning a const char* here trips GCC 12's
+  // -Wrestrict false positive in std::string's inlined copy (release builds, -Werror).
   KeyPart p;
-  p.column = "c";
-  p.data_type = type;
-  p.charset = charset;
-  p.collation = collation;
+  p.column = std::string("c");
+  p.data_type = std::string(type);
+  p.charset = std::string(charset);
+  p.collation = std::string(collation);
   return p;
 }
 
