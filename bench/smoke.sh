@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Smoke run of the benchmark code, so that it cannot rot: bench/generate.sh at a tiny scale,
-# then bench/run.sh --smoke (one run of omsdump and omsrestore, and of mydumper/myloader when
+# then bench/run.sh --smoke (one run of every tool and of both limits, mydumper/myloader when
 # installed, each restore checked with CHECKSUM TABLE against the source).  Takes seconds.
 #
 #   bench/smoke.sh [BUILD_DIR]     # tools from BUILD_DIR/tools (default: build)
 #
 # Uses the sandbox named by $OMSB_SANDBOX_DIR (scripts/test.sh exports it), else starts one.
 # Drops the bench_* databases it made when it ends.  Prints one line; the full output only
-# on failure.  Exit status non-zero when the scripts, omsdump or omsrestore fail or what
-# omsrestore restored differs from the source (mydumper/myloader failures only warn).  Knob:
+# on failure.  Exit status non-zero when the scripts, our tools, mariadb-dump/mariadb or a
+# limit fail or a restore differs from the source (mydumper/myloader failures only warn).  Knob:
 # OMSB_SMOKE_SCALE (default 0.002).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,5 +45,5 @@ if ! bash bench/run.sh --smoke --scale "$scale" --regenerate --tools "$tools" >"
   exit 1
 fi
 # Each tool's median line of the table, e.g. "omsdump 0.41 s".
-summary=$(awk '$1 ~ /^(omsdump|omsrestore|mydumper|myloader)$/ { printf "%s%s %s s", sep, $1, $2; sep = ", " }' "$out")
+summary=$(awk '$1 ~ /^(omsdump|omsrestore|mydumper|myloader|read-limit|load-limit)$/ { printf "%s%s %s s", sep, $1, $2; sep = ", " }' "$out")
 echo "bench smoke: ok in $(($(date +%s) - start)) s (scale $scale; $summary; restores match the source's CHECKSUM TABLE)"
