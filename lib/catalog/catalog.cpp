@@ -54,9 +54,10 @@ DatabaseDef read_database(Session& s, const std::string& name, const CatalogOpti
                              fmt::format("reading the definition of database {}", name));
   if (!create.rows.empty()) db.create_sql = text(create.rows[0][1]);
 
+  // Views are read with the other objects; a type that is neither is kept aside.
   ResultSet tables = s.query(
-      fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} "
-                  "AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+      fmt::format("SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
+                  "WHERE TABLE_SCHEMA = {} AND TABLE_TYPE <> 'VIEW' ORDER BY TABLE_NAME",
                   qname),
       fmt::format("listing the tables of {}", name));
   ResultSet cols = s.query(
@@ -67,6 +68,10 @@ DatabaseDef read_database(Session& s, const std::string& name, const CatalogOpti
       fmt::format("listing the columns of {}", name));
 
   for (const auto& row : tables.rows) {
+    if (text(row[1]) != "BASE TABLE") {
+      db.unsupported.emplace_back(text(row[0]), text(row[1]));
+      continue;
+    }
     TableDef t;
     t.name = text(row[0]);
     std::string qualified = fmt::format("{}.{}", name, t.name);

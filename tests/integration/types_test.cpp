@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <initializer_list>
 #include <optional>
 #include <random>
@@ -657,6 +658,61 @@ std::vector<std::string> rows_as_text(Session& s, const std::string& sql) {
 
 }  // namespace
 
+// Until the two gaps below are closed, the dump refuses such objects by name rather than
+// write an archive that silently restores without them.
+TEST_CASE("a SEQUENCE or a system-versioned table is refused by name, not left out",
+          "[types][dump]") {
+  auto s = sandbox_session();
+  run_all(*s, {
+      "DROP DATABASE IF EXISTS types_refuse",
+      "CREATE DATABASE types_refuse",
+      "CREATE SEQUENCE types_refuse.s START WITH 100",
+      "CREATE TABLE types_refuse.v (id INT PRIMARY KEY) WITH SYSTEM VERSIONING",
+      "CREATE TABLE types_refuse.t (id INT PRIMARY KEY)",
+      "INSERT INTO types_refuse.t VALUES (1), (2)",
+  });
+  DumpOptions d;
+  d.connection = sandbox_connection();
+  d.databases = {"types_refuse"};
+  auto refused = [&](const std::string& tag) -> Error {
+    d.output = fresh_path(tag);
+    try {
+      dump(d);
+    } catch (const Error& e) {
+      CHECK_FALSE(std::filesystem::exists(d.output));
+      return e;
+    }
+    FAIL("the dump was not refused");
+    return Error(Errc::internal, "", "");
+  };
+  Error seq = refused("refuse-seq");
+  CHECK(seq.code() == Errc::unsupported);
+  CHECK(seq.object() == "types_refuse.s");
+  CHECK_THAT(seq.message(), Catch::Contains("is a SEQUENCE") &&
+                                Catch::Contains("--exclude 'types_refuse.s'"));
+
+  d.exclude_tables = {"types_refuse.s"};
+  Error ver = refused("refuse-versioned");
+  CHECK(ver.code() == Errc::unsupported);
+  CHECK(ver.object() == "types_refuse.v");
+  CHECK_THAT(ver.message(), Catch::Contains("'SYSTEM VERSIONED' table"));
+
+  // Left out on purpose, both go; so does a filter that names only the plain table.
+  for (const auto& [include, exclude] :
+       {std::pair<std::vector<std::string>, std::vector<std::string>>{
+            {}, {"types_refuse.s", "types_refuse.v"}},
+        {{"types_refuse.t"}, {}}}) {
+    d.include_tables = include;
+    d.exclude_tables = exclude;
+    d.output = fresh_path("refuse-filtered");
+    DumpReport r = dump(d);
+    REQUIRE(r.tables.size() == 1);
+    CHECK(r.tables[0].table == "t");
+    CHECK(r.total_rows() == 2);
+  }
+  s->execute("DROP DATABASE types_refuse");
+}
+
 // SHOW CREATE TABLE of MariaDB 10.11 does not print a geometry column's REF_SYSTEM_ID,
 // so the restored column loses it (information_schema.GEOMETRY_COLUMNS.SRID becomes 0).
 // Fix (catalog): read GEOMETRY_COLUMNS.SRID and put `REF_SYSTEM_ID=n` back into the
@@ -683,8 +739,8 @@ TEST_CASE("known gap: a geometry column's REF_SYSTEM_ID survives the round trip"
 }
 
 // information_schema.TABLES says TABLE_TYPE = 'SYSTEM VERSIONED' for a table WITH SYSTEM
-// VERSIONING, and the catalog only lists 'BASE TABLE': the table is silently left out of
-// the archive. Fix (catalog + dump + restore): list it; read its rows with
+// VERSIONING, and the catalog only lists 'BASE TABLE': the dump refuses it (test above).
+// Fix (catalog + dump + restore): list it; read its rows with
 // `FOR SYSTEM_TIME ALL` plus the ROW START/ROW END columns (row_start/row_end are hidden
 // and not in information_schema.COLUMNS when implicit); load them with
 // `SET SESSION system_versioning_insert_history = 1` (10.11+) naming row_start/row_end.
@@ -715,8 +771,8 @@ TEST_CASE("known gap: a system-versioned table and its history survive the round
   s->execute("DROP DATABASE types_gap_versioned");
 }
 
-// A SEQUENCE has TABLE_TYPE = 'SEQUENCE': neither a base table nor a view, so the catalog
-// skips it and the restore does not recreate it. Fix (catalog + restore): dump
+// A SEQUENCE has TABLE_TYPE = 'SEQUENCE': neither a base table nor a view, so the dump
+// refuses it (test above). Fix (catalog + restore): dump
 // SHOW CREATE SEQUENCE and the sequence's state (SELECT next_not_cached_value ... FROM seq)
 // and restore it with CREATE SEQUENCE + SETVAL (or by writing its one row).
 TEST_CASE("known gap: a SEQUENCE and its next value survive the round trip",
