@@ -41,6 +41,10 @@ struct RestoreOptions {
   // load — for servers where a staging copy is impossible. Either way nothing is
   // dropped before the archive is verified.
   bool in_place = false;
+  // A restore replaces whole databases. When the archive was dumped with --include or
+  // --exclude and a live target database holds a table those patterns left out, the
+  // restore is refused (it would drop that table with the old copy) unless this is set.
+  bool drop_excluded = false;
   bool verify = true;       // prove row counts and content digests after loading
   bool skip_binlog = false;  // SET sql_log_bin = 0 (needs privilege)
   bool dry_run = false;      // verify, connect, check and print the plan; change nothing

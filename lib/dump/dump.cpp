@@ -8,7 +8,6 @@
 #include "omsbackup/dump.h"
 
 #include <fmt/format.h>
-#include <fnmatch.h>
 
 #include <algorithm>
 #include <chrono>
@@ -17,6 +16,7 @@
 
 #include "archive/archive_writer.h"
 #include "catalog/catalog.h"
+#include "catalog/table_filter.h"
 #include "dump/reader_session.h"
 #include "dump/snapshot.h"
 #include "dump/table_reader.h"
@@ -77,16 +77,7 @@ void check_options(const DumpOptions& o) {
     throw Error(Errc::invalid_argument, "--chunk-size", "must be at least 4 KiB");
 }
 
-bool selected(const DumpOptions& o, const std::string& db, const std::string& table) {
-  std::string name = db + "." + table;
-  auto match = [&](const std::string& pattern) {
-    return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
-  };
-  if (!o.include_tables.empty() &&
-      std::none_of(o.include_tables.begin(), o.include_tables.end(), match))
-    return false;
-  return std::none_of(o.exclude_tables.begin(), o.exclude_tables.end(), match);
-}
+TableFilter table_filter(const DumpOptions& o) { return {o.include_tables, o.exclude_tables}; }
 
 // One unit of work: one planned chunk of one table (or a whole keyless table).
 struct Task {
@@ -319,16 +310,17 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
   // Planning many tables takes a while (a string key is walked with one query per chunk):
   // a cancel is obeyed between tables, before any file is written.
   const char* kPlanningCancelled = "cancelled by the caller while planning; nothing was written";
+  const TableFilter filter = table_filter(options);
   for (std::size_t di = 0; di < options.databases.size(); ++di) {
     throw_if_cancelled(options, options.databases[di], kPlanningCancelled);
     defs.push_back(read_database(coordinator, options.databases[di], copts));
     test_point("dump.cataloged");
     DatabaseDef& db = defs.back();
     auto& tables = work.emplace_back();
-    std::erase_if(db.tables, [&](const TableDef& t) { return !selected(options, db.name, t.name); });
+    std::erase_if(db.tables, [&](const TableDef& t) { return !filter.selects(db.name, t.name); });
     // Leaving one out silently would make an archive that restores without it.
     for (const auto& [object, type] : db.unsupported) {
-      if (!selected(options, db.name, object)) continue;
+      if (!filter.selects(db.name, object)) continue;
       throw Error(Errc::unsupported, db.name + "." + object,
                   fmt::format("is a {} (information_schema.TABLES.TABLE_TYPE), which omsdump "
                               "cannot archive yet; leave it out with --exclude '{}.{}' if a "
@@ -339,7 +331,7 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
     }
     // A trigger goes with its table.
     std::erase_if(db.objects.triggers,
-                  [&](const TriggerDef& t) { return !selected(options, db.name, t.table); });
+                  [&](const TriggerDef& t) { return !filter.selects(db.name, t.table); });
     if (db.tables.empty() && !options.allow_empty)
       throw Error(Errc::invalid_argument, db.name,
                   "has no tables to dump (or none that match --include/--exclude); an archive "
@@ -416,8 +408,7 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
     m.options["prune_tables"] = patterns;
     m.options["prune_keep_rows"] = std::to_string(options.prune.keep_rows);
   }
-  for (const auto& p : options.include_tables) m.options["include:" + p] = "yes";
-  for (const auto& p : options.exclude_tables) m.options["exclude:" + p] = "yes";
+  table_filter(options).record(m.options);
 
   ReaderSet readers = open_readers(coordinator, options.connection, readers_wanted,
                                    options.consistency);

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "archive/archive_reader.h"
+#include "catalog/table_filter.h"
 #include "codec/column_codec.h"
 #include "codec/content_digest.h"
 #include "dump/reader_session.h"
@@ -71,6 +72,7 @@ class RestoreRun {
  private:
   void choose_targets();
   void preflight(Session& s);
+  void check_left_out(Session& s);
   void open_workers();
   void pin_worker(Session& s);
   void start_journal();
@@ -207,6 +209,33 @@ void RestoreRun::preflight(Session& s) {
         "could not confirm from SHOW GRANTS that the user may create and drop databases, load "
         "data and create views, routines, triggers and events; the restore stops at the first "
         "refusal, before any swap");
+  check_left_out(s);
+}
+
+// A table the dump left out on purpose is not in the archive, and the swap (or the
+// in-place DROP DATABASE) would take it away with the old copy. Tables that are merely
+// missing from the archive (created after the dump, e.g. by an upgrade being rolled back)
+// are dropped as intended: only the recorded --include/--exclude patterns decide.
+void RestoreRun::check_left_out(Session& s) {
+  const TableFilter filter = TableFilter::from_recorded(m_.options);
+  if (filter.empty() || o_.drop_excluded) return;
+  for (const auto& t : targets_) {
+    std::set<std::string> archived;
+    for (const auto& te : t.entry->tables) archived.insert(te.def.name);
+    ResultSet live = s.query(
+        fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} "
+                    "AND TABLE_TYPE <> 'VIEW' ORDER BY TABLE_NAME",
+                    quote_string(t.names.name)),
+        fmt::format("listing the live tables of {}", t.names.name));
+    for (const auto& row : live.rows) {
+      const std::string table = row.at(0).value_or("");
+      if (archived.count(table) != 0 || filter.selects(t.entry->name, table)) continue;
+      throw Error(Errc::invalid_argument, t.names.name + "." + table,
+                  "exists in the live database but the dump left it out (--include/--exclude); "
+                  "the restore replaces the whole database and would drop it. This restore "
+                  "changed nothing. Back it up first, or pass --drop-excluded to restore anyway");
+    }
+  }
 }
 
 void RestoreRun::pin_worker(Session& s) {

@@ -20,8 +20,6 @@ using namespace omsbackup::testing;
 
 namespace {
 
-std::string sandbox_cnf() { return std::string(std::getenv("OMSB_SANDBOX_DIR")) + "/client.cnf"; }
-
 // Connection flags without any password: it comes from MYSQL_PWD.
 std::string conn_flags() {
   ConnectionOptions c = sandbox_connection();

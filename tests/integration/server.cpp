@@ -49,9 +49,11 @@ std::unique_ptr<Session> sandbox_session() {
   return std::make_unique<Session>(sandbox_connection());
 }
 
+std::string sandbox_cnf() { return env_or_fail("OMSB_SANDBOX_DIR") + "/client.cnf"; }
+
 void load_sql_file(const std::string& path) {
-  std::string cnf = env_or_fail("OMSB_SANDBOX_DIR") + "/client.cnf";
-  CommandResult r = run_command(fmt::format("mariadb --defaults-file='{}' < '{}'", cnf, path));
+  CommandResult r =
+      run_command(fmt::format("mariadb --defaults-file='{}' < '{}'", sandbox_cnf(), path));
   INFO(r.output);
   REQUIRE(r.status == 0);
 }

@@ -16,6 +16,8 @@ namespace omsbackup::testing {
 // Fails the test run with a clear message when no sandbox is configured.
 ConnectionOptions sandbox_connection();
 std::unique_ptr<Session> sandbox_session();
+// The sandbox's option file (user, password, port): for --defaults-file.
+std::string sandbox_cnf();
 // Runs the `mariadb` client on an SQL file against the sandbox.
 void load_sql_file(const std::string& path);
 // A fresh, empty directory under this run's /tmp/omsb-test-run.XXXXXX, which is removed at the
