@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
                  "still nothing is dropped before the archive is verified)");
     app.add_flag("--drop-excluded", o.drop_excluded,
                  "Restore even if a live database holds tables the dump left out with "
-                 "--include/--exclude (they are dropped with the old copy)");
+                 "--include/--exclude (they are dropped: base tables with the old copy, everything "
+                 "with --in-place)");
     app.add_flag("--no-verify", no_verify, "Skip the proof after loading (row counts, digests)");
     app.add_flag("--skip-binlog", o.skip_binlog, "Do not write the load to the binary log");
     app.add_flag("--dry-run", o.dry_run, "Verify, connect, check and print the plan; change nothing");

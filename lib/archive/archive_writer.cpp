@@ -7,6 +7,7 @@
 
 #include "omsbackup/error.h"
 #include "util/sha256.h"
+#include "util/shell_quote.h"
 
 namespace omsbackup {
 
@@ -39,8 +40,8 @@ ArchiveWriter::ArchiveWriter(Env& env, std::string dir, std::shared_ptr<ArchiveC
       throw Error(Errc::invalid_argument, dir_,
                   fmt::format("already exists and is not a finished archive (no {}; an "
                               "interrupted dump leaves such a directory): remove it "
-                              "(rm -r '{}') or choose a new archive directory",
-                              kManifestFile, dir_));
+                              "(rm -r {}) or choose a new archive directory",
+                              kManifestFile, shell_quote(dir_)));
     }
     throw Error(Errc::invalid_argument, dir_,
                 "already exists; choose a new archive directory (an archive is never written "

@@ -20,6 +20,15 @@ bool TableFilter::selects(const std::string& db, const std::string& table) const
   return std::none_of(exclude.begin(), exclude.end(), match);
 }
 
+std::string TableFilter::literal_pattern(const std::string& db, const std::string& table) {
+  std::string out;
+  for (char c : db + "." + table) {
+    if (c == '*' || c == '?' || c == '[' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 void TableFilter::record(std::map<std::string, std::string>& options) const {
   for (const auto& p : include) options[std::string(kInclude) + p] = "yes";
   for (const auto& p : exclude) options[std::string(kExclude) + p] = "yes";

@@ -18,6 +18,9 @@ struct TableFilter {
   // pattern (fnmatch(3) globs over "db.table").
   bool selects(const std::string& db, const std::string& table) const;
 
+  // A pattern that matches exactly db.table (glob characters escaped).
+  static std::string literal_pattern(const std::string& db, const std::string& table);
+
   // The patterns as a manifest records them, and back.
   void record(std::map<std::string, std::string>& options) const;
   static TableFilter from_recorded(const std::map<std::string, std::string>& options);

@@ -29,6 +29,7 @@
 #include "util/cancel.h"
 #include "util/clock.h"
 #include "util/parallel.h"
+#include "util/shell_quote.h"
 #include "util/test_hook.h"
 
 namespace omsbackup {
@@ -322,12 +323,10 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
     for (const auto& [object, type] : db.unsupported) {
       if (!filter.selects(db.name, object)) continue;
       throw Error(Errc::unsupported, db.name + "." + object,
-                  fmt::format("is a {} (information_schema.TABLES.TABLE_TYPE), which omsdump "
-                              "cannot archive yet; leave it out with --exclude '{}.{}' if a "
-                              "restore may go without it, or back this database up with "
-                              "mariadb-dump",
-                              type == "SEQUENCE" ? "SEQUENCE" : "'" + type + "' table", db.name,
-                              object));
+                  fmt::format("has TABLE_TYPE '{}' in information_schema.TABLES, which omsdump "
+                              "cannot archive yet; leave it out with --exclude {} if a restore "
+                              "may go without it, or back this database up with mariadb-dump",
+                              type, shell_quote(TableFilter::literal_pattern(db.name, object))));
     }
     // A trigger goes with its table.
     std::erase_if(db.objects.triggers,

@@ -36,6 +36,7 @@
 #include "sql/session.h"
 #include "util/cancel.h"
 #include "util/parallel.h"
+#include "util/shell_quote.h"
 #include "util/test_hook.h"
 
 namespace omsbackup {
@@ -212,28 +213,33 @@ void RestoreRun::preflight(Session& s) {
   check_left_out(s);
 }
 
-// A table the dump left out on purpose is not in the archive, and the swap (or the
-// in-place DROP DATABASE) would take it away with the old copy. Tables that are merely
-// missing from the archive (created after the dump, e.g. by an upgrade being rolled back)
-// are dropped as intended: only the recorded --include/--exclude patterns decide.
+// A table the dump left out on purpose is not in the archive, and the swap (which moves
+// every base table of the live database to the old copy) or the in-place DROP DATABASE
+// (which takes everything) would take it away. Tables that are merely missing from the
+// archive (created after the dump, e.g. by an upgrade being rolled back) are dropped as
+// intended: only the recorded --include/--exclude patterns decide.
 void RestoreRun::check_left_out(Session& s) {
   const TableFilter filter = TableFilter::from_recorded(m_.options);
   if (filter.empty() || o_.drop_excluded) return;
+  const char* lost_types = o_.in_place ? "TABLE_TYPE <> 'VIEW'" : "TABLE_TYPE = 'BASE TABLE'";
   for (const auto& t : targets_) {
     std::set<std::string> archived;
     for (const auto& te : t.entry->tables) archived.insert(te.def.name);
     ResultSet live = s.query(
         fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} "
-                    "AND TABLE_TYPE <> 'VIEW' ORDER BY TABLE_NAME",
-                    quote_string(t.names.name)),
+                    "AND {} ORDER BY TABLE_NAME",
+                    quote_string(t.names.name), lost_types),
         fmt::format("listing the live tables of {}", t.names.name));
     for (const auto& row : live.rows) {
       const std::string table = row.at(0).value_or("");
       if (archived.count(table) != 0 || filter.selects(t.entry->name, table)) continue;
       throw Error(Errc::invalid_argument, t.names.name + "." + table,
-                  "exists in the live database but the dump left it out (--include/--exclude); "
-                  "the restore replaces the whole database and would drop it. This restore "
-                  "changed nothing. Back it up first, or pass --drop-excluded to restore anyway");
+                  fmt::format("exists in the live database but the dump left it out "
+                              "(--include/--exclude), and the restore replaces the whole "
+                              "database: it would be dropped. Stopped before changing anything "
+                              "in this run. To keep it, dump it on its own first (omsdump "
+                              "--include {}); then, or to let it go, pass --drop-excluded",
+                              shell_quote(TableFilter::literal_pattern(t.names.name, table))));
     }
   }
 }

@@ -257,10 +257,11 @@ TEST_CASE("a table the dump left out on purpose is not dropped without --drop-ex
   s->execute("CREATE TABLE rst_filtered.left_out (id INT PRIMARY KEY)");
   s->execute("INSERT INTO rst_filtered.keep VALUES (1), (2)");
   s->execute("INSERT INTO rst_filtered.left_out VALUES (7)");
+  s->execute("CREATE SEQUENCE rst_filtered.seq_out");  // not a base table: the swap leaves it
   DumpOptions d;
   d.connection = sandbox_connection();
   d.databases = {"rst_filtered"};
-  d.exclude_tables = {"rst_filtered.left_out"};
+  d.exclude_tables = {"rst_filtered.left_out", "rst_filtered.seq_out"};
   d.output = fresh_path("rst-filtered");
   dump(d);
   // After the dump: one row changes, and a table appears that the dump never saw (as an
@@ -281,7 +282,8 @@ TEST_CASE("a table the dump left out on purpose is not dropped without --drop-ex
       } catch (const Error& e) {
         CHECK(e.code() == Errc::invalid_argument);
         CHECK(e.object() == "rst_filtered.left_out");
-        CHECK_THAT(e.message(), Catch::Contains("--drop-excluded"));
+        CHECK_THAT(e.message(), Catch::Contains("--drop-excluded") &&
+                                    Catch::Contains("--include 'rst_filtered.left_out'"));
       }
       require_same(live, capture(*s, "rst_filtered"));
       CHECK_FALSE(s->scalar("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE "
@@ -300,14 +302,27 @@ TEST_CASE("a table the dump left out on purpose is not dropped without --drop-ex
   INFO(planned.output);
   CHECK(planned.status == 0);
 
+  auto live_tables = [&] {
+    std::vector<std::string> tables;
+    for (const auto& row : s->query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
+                                    "TABLE_SCHEMA = 'rst_filtered' ORDER BY TABLE_NAME").rows)
+      tables.push_back(row.at(0).value_or(""));
+    return tables;
+  };
   RestoreOptions r = restore_options(d.output);
   r.drop_excluded = true;
   restore(r);
-  std::vector<std::string> tables;
-  for (const auto& row : s->query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
-                                  "TABLE_SCHEMA = 'rst_filtered' ORDER BY TABLE_NAME").rows)
-    tables.push_back(row.at(0).value_or(""));
-  CHECK(tables == std::vector<std::string>{"keep"});
+  // The staging swap moves base tables only: the sequence stays, left_out and added_later go.
+  CHECK(live_tables() == std::vector<std::string>{"keep", "seq_out"});
   CHECK(s->scalar("SELECT COUNT(*) FROM rst_filtered.keep") == std::optional<std::string>("2"));
+
+  // Now only the sequence is left out: a staging restore keeps it and goes ahead, an
+  // in-place one (DROP DATABASE) would lose it and refuses.
+  RestoreOptions in_place = restore_options(d.output);
+  in_place.in_place = true;
+  CHECK_THROWS_WITH(restore(in_place), Catch::Contains("rst_filtered.seq_out"));
+  CHECK(live_tables() == std::vector<std::string>{"keep", "seq_out"});
+  restore(restore_options(d.output));
+  CHECK(live_tables() == std::vector<std::string>{"keep", "seq_out"});
   s->execute("DROP DATABASE rst_filtered");
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "catalog/table_filter.h"
+#include "util/shell_quote.h"
 
 using omsbackup::TableFilter;
 
@@ -34,4 +35,16 @@ TEST_CASE("the patterns survive the manifest's options map", "[filter]") {
   CHECK(back.include == std::vector<std::string>{"cm.*"});
   CHECK(back.exclude == std::vector<std::string>{"cm.a:b", "cm.task_log"});  // map order
   CHECK(TableFilter::from_recorded({{"threads", "4"}}).empty());
+}
+
+TEST_CASE("a literal pattern matches its own name only; shell_quote makes one word",
+          "[filter]") {
+  std::string p = omsbackup::TableFilter::literal_pattern("db*", "t?[1]\\x");
+  CHECK(p == "db\\*.t\\?\\[1]\\\\x");
+  TableFilter f{{p}, {}};
+  CHECK(f.selects("db*", "t?[1]\\x"));
+  CHECK_FALSE(f.selects("dbx", "t?[1]\\x"));
+  CHECK_FALSE(f.selects("db*", "ta1x"));  // what the unescaped pattern would match
+  CHECK(omsbackup::shell_quote("rm.t") == "'rm.t'");
+  CHECK(omsbackup::shell_quote("it's") == "'it'\\''s'");
 }
