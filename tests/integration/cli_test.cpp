@@ -78,7 +78,7 @@ TEST_CASE("the sample OMS metadata round-trips through the command-line tools", 
 
   // --databases takes one value per flag or a comma list; ARCHIVE after it stays the archive.
   for (const char* pick : {"-B rm,cm_hb2", "--databases rm --databases cm_hb2", "-B rm -B cm_hb2"}) {
-    CommandResult dry = run_command(fmt::format("{} --defaults-file={} {} {} --dry-run --json 2>/dev/null",
+    CommandResult dry = run_command(fmt::format("({} --defaults-file={} {} {} --dry-run --json 2>/dev/null)",
                                                 tool_path("OMSRESTORE"), sandbox_cnf(), pick, archive));
     INFO(pick << ": " << dry.output);
     REQUIRE(dry.status == 0);
@@ -88,9 +88,10 @@ TEST_CASE("the sample OMS metadata round-trips through the command-line tools", 
   }
   // omsdump takes the same forms, and names after one flag as well.
   for (const char* pick : {"-B rm,cm_hb2", "-B rm -B cm_hb2", "--databases rm cm_hb2"}) {
-    CommandResult dry = run_command(with_pwd(fmt::format(
-        "{} {} {} --prune-heartbeat=none --dry-run --json 2>/dev/null", tool_path("OMSDUMP"),
-        conn_flags(), pick)));
+    // In a subshell, so that run_command's trailing 2>&1 does not undo the 2>/dev/null.
+    CommandResult dry = run_command(fmt::format(
+        "({} 2>/dev/null)", with_pwd(fmt::format("{} {} {} --prune-heartbeat=none --dry-run --json",
+                                                 tool_path("OMSDUMP"), conn_flags(), pick))));
     INFO(pick << ": " << dry.output);
     REQUIRE(dry.status == 0);
     nlohmann::json report = nlohmann::json::parse(dry.output);
