@@ -78,8 +78,6 @@ void check_options(const DumpOptions& o) {
     throw Error(Errc::invalid_argument, "--chunk-size", "must be at least 4 KiB");
 }
 
-TableFilter table_filter(const DumpOptions& o) { return {o.include_tables, o.exclude_tables}; }
-
 // One unit of work: one planned chunk of one table (or a whole keyless table).
 struct Task {
   std::size_t db = 0, table = 0, chunk = 0;
@@ -311,7 +309,7 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
   // Planning many tables takes a while (a string key is walked with one query per chunk):
   // a cancel is obeyed between tables, before any file is written.
   const char* kPlanningCancelled = "cancelled by the caller while planning; nothing was written";
-  const TableFilter filter = table_filter(options);
+  const TableFilter filter{options.include_tables, options.exclude_tables};
   for (std::size_t di = 0; di < options.databases.size(); ++di) {
     throw_if_cancelled(options, options.databases[di], kPlanningCancelled);
     defs.push_back(read_database(coordinator, options.databases[di], copts));
@@ -407,7 +405,7 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
     m.options["prune_tables"] = patterns;
     m.options["prune_keep_rows"] = std::to_string(options.prune.keep_rows);
   }
-  table_filter(options).record(m.options);
+  filter.record(m.options);
 
   ReaderSet readers = open_readers(coordinator, options.connection, readers_wanted,
                                    options.consistency);

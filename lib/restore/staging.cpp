@@ -53,12 +53,22 @@ bool database_exists(Session& s, const std::string& db) {
               .rows.empty();
 }
 
-std::vector<std::string> base_tables(Session& s, const std::string& db) {
+namespace {
+std::vector<std::string> tables_where(Session& s, const std::string& db, const char* type_test) {
   return column0(s,
                  fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
-                             "TABLE_SCHEMA = {} AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-                             quote_string(db)),
+                             "TABLE_SCHEMA = {} AND {} ORDER BY TABLE_NAME",
+                             quote_string(db), type_test),
                  fmt::format("listing the tables of {}", db));
+}
+}  // namespace
+
+std::vector<std::string> base_tables(Session& s, const std::string& db) {
+  return tables_where(s, db, "TABLE_TYPE = 'BASE TABLE'");
+}
+
+std::vector<std::string> non_view_tables(Session& s, const std::string& db) {
+  return tables_where(s, db, "TABLE_TYPE <> 'VIEW'");
 }
 
 void drop_objects(Session& s, const std::string& db) {

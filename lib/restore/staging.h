@@ -23,7 +23,11 @@ struct TargetNames {
 TargetNames staging_names(const std::string& target, bool in_place);
 
 bool database_exists(Session& s, const std::string& db);
+// The base tables of `db`: what the swap moves to the old copy.
 std::vector<std::string> base_tables(Session& s, const std::string& db);
+// Its base tables and other table types (MariaDB's SEQUENCE, ...), not its views: what an
+// in-place DROP DATABASE takes beyond what the archive brings back.
+std::vector<std::string> non_view_tables(Session& s, const std::string& db);
 
 // Drops the views, triggers, routines and events of `db` (they cannot move across
 // databases and are recreated from the archive after the swap).
