@@ -248,6 +248,7 @@ std::string Manifest::to_json() const {
       jt["columns"] = cols;
       jt["chunk_key"] = t.chunk_key;
       jt["rows"] = t.rows;
+      if (t.check_violations != 0) jt["check_violations"] = t.check_violations;
       json chunks = json::array();
       for (const auto& c : t.chunks) {
         chunks.push_back({{"file", c.file},
@@ -340,6 +341,8 @@ Manifest Manifest::from_json(std::string_view text) {
         t.chunk_key.push_back(k.get<std::string>());
       }
       t.rows = u64(jt, "rows", twhere);
+      if (jt.contains("check_violations"))
+        t.check_violations = u64(jt, "check_violations", twhere);
       for (const json& jc : array(jt, "chunks", twhere)) {
         ChunkInfo c;
         c.file = str(jc, "file", twhere + " chunk");

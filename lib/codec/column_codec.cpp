@@ -8,6 +8,12 @@
 
 namespace omsbackup {
 
+namespace {
+// A FLOAT column stores -0 for a negative double that rounds to zero as a float; the
+// server turns a double -0 (or the text "-0") into +0 before it stores it.
+constexpr const char* kFloatNegativeZero = "-1e-50";
+}  // namespace
+
 const char* value_kind_name(ValueKind k) noexcept {
   switch (k) {
     case ValueKind::bytes: return "bytes";
@@ -91,7 +97,11 @@ std::string select_list(const std::vector<ColumnDef>& columns) {
     if (!out.empty()) out += ", ";
     std::string q = quote_identifier(c->name);
     switch (value_kind_for(*c)) {
-      case ValueKind::float32: out += fmt::format("{} + 0e0", q); break;
+      // The exact double of the stored float; a negative zero (what a FLOAT keeps of a
+      // tiny negative value) reads "-0", which the server's text for it ("0") loses.
+      case ValueKind::float32:
+        out += fmt::format("IF({0} = 0 AND ATAN2({0}, -1) < 0, '-0', {0} + 0e0)", q);
+        break;
       case ValueKind::bit:
       case ValueKind::index: out += fmt::format("{} + 0", q); break;
       default: out += q;
@@ -119,6 +129,12 @@ std::string load_columns_clause(const std::vector<ColumnDef>& columns) {
         list += var;
         set += fmt::format("{}{} = CONVERT({} USING utf8mb4)", set.empty() ? "" : ", ", q, var);
         break;
+      case ValueKind::float32:
+        // Text "-0" stores +0: a negative value too small for a FLOAT stores -0.
+        list += var;
+        set += fmt::format("{}{} = IF({} = '-0', {}, {})", set.empty() ? "" : ", ", q, var,
+                           kFloatNegativeZero, var);
+        break;
       default: list += q;
     }
   }
@@ -141,8 +157,10 @@ void append_insert_value(std::string& out, ValueKind kind, bool is_null, std::st
     return;
   }
   switch (kind) {
-    case ValueKind::number:
-    case ValueKind::float32: out += quote_string(bytes); break;
+    case ValueKind::number: out += quote_string(bytes); break;
+    case ValueKind::float32:
+      out += bytes == "-0" ? std::string(kFloatNegativeZero) : quote_string(bytes);
+      break;
     case ValueKind::bit:
     case ValueKind::index:
       out += fmt::format("CAST({} AS UNSIGNED)", quote_string(bytes));

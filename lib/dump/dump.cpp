@@ -17,6 +17,7 @@
 #include "archive/archive_writer.h"
 #include "catalog/catalog.h"
 #include "catalog/table_filter.h"
+#include "dump/check_violations.h"
 #include "dump/reader_session.h"
 #include "dump/snapshot.h"
 #include "dump/table_reader.h"
@@ -333,10 +334,14 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
       throw Error(Errc::invalid_argument, db.name,
                   "has no tables to dump (or none that match --include/--exclude); an archive "
                   "missing a database's data is refused — check the name, or pass --allow-empty");
+    const std::map<std::string, std::uint64_t> check_violations =
+        count_check_violations(coordinator, db.name);
     for (std::size_t ti = 0; ti < db.tables.size(); ++ti) {
       throw_if_cancelled(options, db.name + "." + db.tables[ti].name, kPlanningCancelled);
       TableWork tw;
       tw.entry.def = db.tables[ti];
+      if (auto it = check_violations.find(tw.entry.def.name); it != check_violations.end())
+        tw.entry.check_violations = it->second;
       if (options.prune.mode == PruneMode::filter &&
           prune_matches(options.prune, db.name, tw.entry.def.name)) {
         // Only the newest rows, chosen by the reader inside the snapshot.

@@ -39,6 +39,13 @@ void Journal::phase(std::size_t db, const std::string& name) {
   append({{"event", "phase"}, {"db", db}, {"phase", name}});
 }
 
+void Journal::foreign_key(std::size_t db, const nlohmann::json& repair) {
+  nlohmann::json r = repair;
+  r["event"] = "foreign-key";
+  r["db"] = db;
+  append(r);
+}
+
 JournalState Journal::read(Env& env, const std::string& path) {
   JournalState st;
   auto info = env.stat(path);
@@ -65,6 +72,8 @@ JournalState Journal::read(Env& env, const std::string& path) {
                           r.at("chunk").get<std::size_t>());
       } else if (event == "phase") {
         st.phases[r.at("db").get<std::size_t>()].insert(r.at("phase").get<std::string>());
+      } else if (event == "foreign-key") {
+        st.foreign_keys.emplace_back(r.at("db").get<std::size_t>(), r);
       }
     } catch (const nlohmann::json::exception& e) {
       throw Error(Errc::corrupt_archive, path,

@@ -11,6 +11,8 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +29,9 @@ struct JournalState {
   // Phases reached per database index: "created", "loaded", "indexed", "proven",
   // "swapping", "swapped", "objects", "finished".
   std::map<std::size_t, std::set<std::string>> phases;
+  // Foreign keys outside a swapped database that the swap dragged into its old copy,
+  // journaled before each is dropped and added back (database index, the record).
+  std::vector<std::pair<std::size_t, nlohmann::json>> foreign_keys;
   bool has(std::size_t db, const std::string& phase) const;
 };
 
@@ -40,6 +45,9 @@ class Journal {
   void begin(const nlohmann::json& record);
   void chunk(std::size_t db, std::size_t table, std::size_t chunk);
   void phase(std::size_t db, const std::string& name);
+  // {"schema", "table", "name", "add_sql"}: how to add a foreign key back if a crash
+  // comes between dropping and adding it.
+  void foreign_key(std::size_t db, const nlohmann::json& repair);
   // Appends one record and fsyncs. Thread-safe.
   void append(const nlohmann::json& record);
 

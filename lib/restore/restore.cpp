@@ -89,7 +89,8 @@ class RestoreRun {
                            const std::string& label, bool& under_way);
   void add_indexes(Session& s, const Target& t, std::size_t ti);
   void prove_unit(Session& s, const Unit& u);
-  void check_ddl(Session& s, const Target& t);
+  void check_ddl(Session& s, const Target& t, const std::string& db, bool database);
+  void repair_foreign_keys(Session& s, const Target& t);
   void build_and_prove(Session& s);
   void mark_proven(Session& s, const Target& t);
   void finish_database(Session& s, const Target& t);
@@ -139,6 +140,19 @@ class RestoreRun {
 
 void RestoreRun::choose_targets() {
   std::set<std::string> wanted(o_.databases.begin(), o_.databases.end());
+  // --rename without --databases restores the renamed databases only: a restore under
+  // another name (to compare before switching) must not replace the others as well.
+  if (wanted.empty() && !o_.rename.empty()) {
+    for (const auto& [from, to] : o_.rename) wanted.insert(from);
+    std::vector<std::string> left;
+    for (const auto& d : m_.databases)
+      if (!wanted.count(d.name)) left.push_back(d.name);
+    if (!left.empty())
+      report_.warnings.push_back(fmt::format(
+          "--rename without --databases restores only the renamed database(s); not restored: "
+          "{} (name them with --databases to restore them too)",
+          fmt::join(left, ", ")));
+  }
   for (const auto& [from, to] : o_.rename) {
     (void)to;
     bool found = false;
@@ -199,6 +213,25 @@ void RestoreRun::preflight(Session& s) {
     case LoadMethod::automatic: use_insert_ = !can_load_data; break;
   }
   report_.load_method = use_insert_ ? "insert" : "load-data";
+  // What the target cannot hold exactly is refused here, before anything changes.
+  for (const auto& t : targets_) {
+    for (const auto& te : t.entry->tables)
+      if (te.check_violations != 0 && srv.flavor != ServerFlavor::mariadb)
+        throw Error(Errc::unsupported, t.entry->name + "." + te.def.name,
+                    fmt::format("the archive holds {} row(s) of this table that break its CHECK "
+                                "constraints (stored on MariaDB with check_constraint_checks=0), "
+                                "and {} {} enforces CHECK constraints on every load: they cannot "
+                                "be restored exactly. Restore to MariaDB, or fix those rows at the "
+                                "source and dump again",
+                                te.check_violations, flavor_name(srv.flavor), srv.version));
+    if (!supports_database_comment(srv) && !database_comment_literal(*t.entry).empty())
+      throw Error(Errc::unsupported, t.entry->name,
+                  fmt::format("the archived database has a COMMENT ({}), and {} {} keeps no "
+                              "comment per database: the restored database would lose it. "
+                              "Restore it to MariaDB 10.5 or later",
+                              database_comment_literal(*t.entry), flavor_name(srv.flavor),
+                              srv.version));
+  }
   max_statement_ = server_max_statement_bytes(s);
   bool all = false;
   for (const auto& row : s.query("SHOW GRANTS FOR CURRENT_USER()", "reading the user's grants").rows) {
@@ -247,6 +280,11 @@ void RestoreRun::pin_worker(Session& s) {
             "setting READ COMMITTED for the load");
   s.execute("SET SESSION foreign_key_checks = 0, unique_checks = 0",
             "turning off key checks for the load");
+  // Rows are loaded as the source holds them, also those that break a CHECK constraint
+  // (MariaDB lets a session insert such rows with check_constraint_checks=0; preflight
+  // refuses an archive holding some for a server that cannot).
+  if (s.server().flavor == ServerFlavor::mariadb)
+    s.execute("SET SESSION check_constraint_checks = 0", "turning off CHECK constraints for the load");
   if (o_.skip_binlog) {
     try {
       s.execute("SET SESSION sql_log_bin = 0", "turning off the binary log (--skip-binlog)");
@@ -274,7 +312,8 @@ void RestoreRun::start_journal() {
                        {"old", t.names.old}});
   nlohmann::json begin = {{"manifest_sha256", sha},
                           {"mode", o_.in_place ? "in-place" : "staging"},
-                          {"targets", targets}};
+                          {"targets", targets},
+                          {"verify", o_.verify}};
   JournalState st = Journal::read(env_, path);
   if (o_.resume) {
     if (!st.begun)
@@ -329,7 +368,8 @@ void RestoreRun::create_tables(Session& s, const Target& t) {
     if (o_.in_place) live_changed(t);
     test_point("restore.work-dropped");
   }
-  s.execute(create_database_sql(work, *t.entry), fmt::format("creating database {}", work));
+  s.execute(create_database_sql(work, *t.entry, s.server(), m_.server_flavor),
+            fmt::format("creating database {}", work));
   s.execute(fmt::format("USE {}", quote_identifier(work)), fmt::format("using {}", work));
   for (const TableEntry& te : t.entry->tables) {
     SplitDdl ddl = split_secondary_indexes(te.def.create_sql, quote_qualified(work, te.def.name));
@@ -522,18 +562,58 @@ void RestoreRun::prove_unit(Session& s, const Unit& u) {
   test_point("restore.proved");
 }
 
-void RestoreRun::check_ddl(Session& s, const Target& t) {
+// Compares what the server says of the tables in `db` (the staging copy before the swap,
+// the target after it) with the archive's SHOW CREATE TABLE; with `database`, also SHOW
+// CREATE DATABASE. A difference fails the restore on the server version the archive came
+// from, and is a warning on another (which prints DDL its own way).
+void RestoreRun::check_ddl(Session& s, const Target& t, const std::string& db, bool database) {
   bool same_server = std::string(flavor_name(s.server().flavor)) == m_.server_flavor &&
                      s.server().version == m_.server_version;
+  auto differs = [&](const std::string& object, const std::string& what, const std::string& got,
+                     const std::string& expected) {
+    if (got == expected) return;
+    std::size_t at = 0;
+    while (at < got.size() && at < expected.size() && got[at] == expected[at]) ++at;
+    std::string msg = fmt::format(
+        "SHOW CREATE {} of the restored {} differs from the archive's from byte {}: the "
+        "archive has '{}', the server '{}'",
+        what, db, at, expected.substr(at, 60), got.substr(at, 60));
+    if (same_server) throw Error(Errc::verify_failed, object, msg);
+    report_.warnings.push_back(fmt::format("{}: {} (another server version: expected)", object, msg));
+  };
   for (const TableEntry& te : t.entry->tables) {
-    ResultSet r = s.query(fmt::format("SHOW CREATE TABLE {}", quote_qualified(t.names.work, te.def.name)),
-                          fmt::format("reading back {}.{}", t.names.work, te.def.name));
-    std::string got = r.rows.at(0).at(1).value_or("");
-    if (got == te.def.create_sql) continue;
-    std::string msg = "SHOW CREATE TABLE of the restored table differs from the archive's";
-    if (same_server) throw Error(Errc::verify_failed, t.entry->name + "." + te.def.name, msg);
-    report_.warnings.push_back(fmt::format("{}.{}: {} (another server version: expected)",
-                                           t.entry->name, te.def.name, msg));
+    ResultSet r = s.query(fmt::format("SHOW CREATE TABLE {}", quote_qualified(db, te.def.name)),
+                          fmt::format("reading back {}.{}", db, te.def.name));
+    differs(t.names.name + "." + te.def.name, "TABLE", r.rows.at(0).at(1).value_or(""),
+            te.def.create_sql);
+  }
+  if (!database) return;
+  ResultSet r = s.query(fmt::format("SHOW CREATE DATABASE {}", quote_identifier(db)),
+                        fmt::format("reading back database {}", db));
+  differs(db, "DATABASE", r.rows.at(0).at(1).value_or(""), expected_create_database(db, *t.entry));
+}
+
+// RENAME TABLE took the foreign keys that pointed at the live tables along into the old
+// copy: point them at the restored tables again (each journaled before it is dropped, so
+// a crash between its drop and its add is repaired by --resume).
+void RestoreRun::repair_foreign_keys(Session& s, const Target& t) {
+  for (const auto& [db, r] : resumed_.foreign_keys) {
+    if (db != t.index) continue;
+    const std::string schema = r.value("schema", ""), table = r.value("table", ""),
+                      name = r.value("name", "");
+    if (!foreign_key_exists(s, schema, table, name))
+      s.execute(r.value("add_sql", ""),
+                fmt::format("adding back foreign key {} of {}.{}", name, schema, table));
+  }
+  // The old copies go; staging copies not swapped in yet are future live tables.
+  std::set<std::string> dropped_anyway;
+  for (const Target& u : targets_) dropped_anyway.insert(u.names.old);
+  for (const ForeignKeyRepair& r : foreign_keys_into(s, t.names.old, t.names.name, dropped_anyway)) {
+    journal_->foreign_key(t.index, {{"schema", r.schema}, {"table", r.table}, {"name", r.name},
+                                    {"add_sql", r.add_sql}});
+    s.execute(r.drop_sql, fmt::format("dropping {} to point it at the restored table", r.what));
+    test_point("restore.foreign-key-dropped");
+    s.execute(r.add_sql, fmt::format("pointing {} at the restored table", r.what));
   }
 }
 
@@ -557,10 +637,10 @@ void RestoreRun::progress(const std::string& phase, std::uint64_t chunks, std::u
   progress_.chunks_done = t.chunks;
   progress_.rows = t.rows;
   progress_.raw_bytes = t.bytes;
-  if (phase == "load") {
-    report_.chunks += chunks;
-    report_.rows += rows;
-    report_.raw_bytes += bytes;
+  if (phase == "done") {  // the final state: everything restored (report_ has the totals)
+    progress_.chunks_done = report_.chunks;
+    progress_.rows = report_.rows;
+    progress_.raw_bytes = report_.raw_bytes;
   }
   if (!o_.on_progress) return;
   auto now = Clock::now();
@@ -578,10 +658,11 @@ void RestoreRun::finish_database(Session& s, const Target& t) {
     journal_->phase(t.index, "swapping");
     live_changed(t);
     test_point("restore.swapping");
-    if (!swapped_already) swap_in(s, t.names, *t.entry);
+    if (!swapped_already) swap_in(s, t.names, *t.entry, m_.server_flavor);
     journal_->phase(t.index, "swapped");
     test_point("restore.swapped");
   }
+  if (!o_.in_place) repair_foreign_keys(s, t);
   if (!resumed_.has(t.index, "objects")) {
     DatabaseEntry target = retarget(*t.entry, t.names.name);
     drop_objects(s, t.names.name);  // a resumed run may have created some already
@@ -593,6 +674,9 @@ void RestoreRun::finish_database(Session& s, const Target& t) {
     journal_->phase(t.index, "objects");
     test_point("restore.objects");
   }
+  // What the server now holds under the target name, as a user will see it: every table's
+  // DDL (foreign keys included) and the database's own options.
+  if (o_.verify) check_ddl(s, t, t.names.name, true);
   if (!o_.in_place) {
     s.execute(fmt::format("DROP DATABASE IF EXISTS {}", quote_identifier(t.names.old)),
               fmt::format("dropping the previous copy {}", t.names.old));
@@ -718,11 +802,7 @@ void RestoreRun::build_and_prove(Session& s) {
 }
 
 void RestoreRun::mark_proven(Session& s, const Target& t) {
-  if (o_.verify) {
-    check_ddl(s, t);
-    std::lock_guard lock(mu_);
-    report_.verified = true;
-  }
+  if (o_.verify) check_ddl(s, t, t.names.work, false);
   journal_->phase(t.index, "proven");
   test_point("restore.proven");
 }
@@ -792,6 +872,16 @@ void RestoreRun::run_steps(Session& s) {
     report_.warnings.push_back(
         "the cancel request came after the swap had begun: the restore was finished rather "
         "than leave some databases restored and others not");
+  // The report covers the whole restore, also what an interrupted run did before a
+  // --resume: every row of the targets is in, and proven if both runs proved.
+  report_.chunks = report_.rows = report_.raw_bytes = 0;
+  for (const auto& t : targets_)
+    for (const auto& te : t.entry->tables) {
+      report_.rows += te.rows;
+      report_.chunks += te.chunks.size();
+      for (const auto& c : te.chunks) report_.raw_bytes += c.raw_bytes;
+    }
+  report_.verified = o_.verify && (!report_.resumed || resumed_.begin.value("verify", true));
   journal_.reset();
   env_.remove_file(journal_path());
   progress("done", 0, 0, 0, true);

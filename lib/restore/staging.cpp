@@ -9,6 +9,9 @@
 #include "util/sha256.h"
 #include "util/test_hook.h"
 
+#include <optional>
+#include <set>
+
 namespace omsbackup {
 
 namespace {
@@ -100,27 +103,90 @@ void drop_objects(Session& s, const std::string& db) {
               fmt::format("dropping event {}.{}", db, e));
 }
 
-std::string create_database_sql(const std::string& name, const DatabaseEntry& db) {
-  return fmt::format("CREATE DATABASE {} CHARACTER SET {} COLLATE {}", quote_identifier(name),
-                     quote_identifier(db.charset), quote_identifier(db.collation));
+namespace {
+
+// SHOW CREATE DATABASE reads "CREATE DATABASE `name` /*!40100 DEFAULT CHARACTER SET ... */"
+// and, on MariaDB 10.5+, " COMMENT '...'" after it. The text after the name, or nullopt
+// when the statement does not have that shape.
+std::optional<std::string> options_after_name(const std::string& create_sql) {
+  static const std::string head = "CREATE DATABASE `";
+  if (create_sql.compare(0, head.size(), head) != 0) return std::nullopt;
+  for (std::size_t i = head.size(); i < create_sql.size(); ++i) {
+    if (create_sql[i] != '`') continue;
+    if (i + 1 < create_sql.size() && create_sql[i + 1] == '`') {
+      ++i;
+      continue;
+    }
+    return create_sql.substr(i + 1);
+  }
+  return std::nullopt;
 }
 
-void swap_in(Session& s, const TargetNames& n, const DatabaseEntry& db) {
+}  // namespace
+
+std::string database_comment_literal(const DatabaseEntry& db) {
+  std::optional<std::string> rest = options_after_name(db.create_sql);
+  if (!rest) return "";
+  // The version comment holds only charset and collation names: the first " COMMENT '"
+  // after it starts the comment, a string literal that runs to the end.
+  std::size_t close = rest->find("*/");
+  std::size_t at = rest->find(" COMMENT '", close == std::string::npos ? 0 : close);
+  return at == std::string::npos ? "" : rest->substr(at + 9);
+}
+
+std::string create_database_sql(const std::string& name, const DatabaseEntry& db,
+                                 const ServerInfo& target, const std::string& source_flavor) {
+  // On the server kind it came from, the archive's own statement (charset, collation,
+  // comment and whatever else that server prints); elsewhere charset and collation,
+  // the options every server shares (preflight refuses a comment another kind cannot
+  // take).
+  if (std::optional<std::string> rest = options_after_name(db.create_sql);
+      rest && source_flavor == flavor_name(target.flavor))
+    return "CREATE DATABASE " + quote_identifier(name) + *rest;
+  std::string sql = fmt::format("CREATE DATABASE {} CHARACTER SET {} COLLATE {}",
+                                quote_identifier(name), quote_identifier(db.charset),
+                                quote_identifier(db.collation));
+  if (std::string comment = database_comment_literal(db); !comment.empty())
+    sql += " COMMENT " + comment;
+  return sql;
+}
+
+std::string expected_create_database(const std::string& name, const DatabaseEntry& db) {
+  std::optional<std::string> rest = options_after_name(db.create_sql);
+  return rest ? "CREATE DATABASE " + quote_identifier(name) + *rest : db.create_sql;
+}
+
+bool supports_database_comment(const ServerInfo& server) {
+  return server.flavor == ServerFlavor::mariadb &&
+         (server.major > 10 || (server.major == 10 && server.minor >= 5));
+}
+
+void swap_in(Session& s, const TargetNames& n, const DatabaseEntry& db,
+             const std::string& source_flavor) {
   std::vector<std::string> renames;
   if (database_exists(s, n.name)) {
     s.execute(fmt::format("DROP DATABASE IF EXISTS {}", quote_identifier(n.old)),
               fmt::format("clearing {}", n.old));
-    s.execute(create_database_sql(n.old, db), fmt::format("creating {}", n.old));
+    s.execute(create_database_sql(n.old, db, s.server(), source_flavor),
+              fmt::format("creating {}", n.old));
     test_point("swap.old-created");
     drop_objects(s, n.name);
     test_point("swap.objects-dropped");
     for (const auto& t : base_tables(s, n.name))
       renames.push_back(fmt::format("{} TO {}", quote_qualified(n.name, t), quote_qualified(n.old, t)));
-    s.execute(fmt::format("ALTER DATABASE {} CHARACTER SET {} COLLATE {}", quote_identifier(n.name),
-                          quote_identifier(db.charset), quote_identifier(db.collation)),
-              fmt::format("setting the charset and collation of {}", n.name));
+    // The live database's options become the archive's: charset, collation and (where the
+    // server has them) its comment, cleared when the archive has none.
+    std::string alter = fmt::format("ALTER DATABASE {} CHARACTER SET {} COLLATE {}",
+                                    quote_identifier(n.name), quote_identifier(db.charset),
+                                    quote_identifier(db.collation));
+    if (supports_database_comment(s.server())) {
+      std::string comment = database_comment_literal(db);
+      alter += " COMMENT " + (comment.empty() ? std::string("''") : comment);
+    }
+    s.execute(alter, fmt::format("setting the charset, collation and comment of {}", n.name));
   } else {
-    s.execute(create_database_sql(n.name, db), fmt::format("creating database {}", n.name));
+    s.execute(create_database_sql(n.name, db, s.server(), source_flavor),
+              fmt::format("creating database {}", n.name));
   }
   for (const auto& t : base_tables(s, n.work))
     renames.push_back(fmt::format("{} TO {}", quote_qualified(n.work, t), quote_qualified(n.name, t)));
@@ -146,6 +212,65 @@ DatabaseEntry retarget(const DatabaseEntry& db, const std::string& target) {
   for (auto& e : out.objects.events)
     e.create_sql = rename_database_references(e.create_sql, db.name, target, e.sql_mode);
   return out;
+}
+
+}  // namespace omsbackup
+
+namespace omsbackup {
+
+std::vector<ForeignKeyRepair> foreign_keys_into(Session& s, const std::string& from,
+                                                const std::string& to,
+                                                const std::set<std::string>& skip) {
+  std::vector<ForeignKeyRepair> out;
+  ResultSet fks = s.query(
+      fmt::format("SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME FROM "
+                  "information_schema.REFERENTIAL_CONSTRAINTS WHERE UNIQUE_CONSTRAINT_SCHEMA = {} "
+                  "ORDER BY CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME",
+                  quote_string(from)),
+      fmt::format("listing the foreign keys that point into {}", from));
+  for (const auto& fk : fks.rows) {
+    ForeignKeyRepair r;
+    r.schema = fk.at(0).value_or("");
+    r.table = fk.at(1).value_or("");
+    r.name = fk.at(2).value_or("");
+    if (r.schema == from || skip.count(r.schema)) continue;
+    r.what = fmt::format("{}.{} foreign key {}", r.schema, r.table, r.name);
+    // The clause as SHOW CREATE TABLE prints it, which (unlike information_schema) tells an
+    // ON DELETE/UPDATE written out from the default: one line per constraint.
+    const std::string qt = quote_qualified(r.schema, r.table);
+    const std::string ddl = s.query("SHOW CREATE TABLE " + qt, "reading back " + r.what)
+                                .rows.at(0).at(1).value_or("");
+    const std::string head = "  CONSTRAINT " + quote_identifier(r.name) + " FOREIGN KEY ";
+    std::size_t at = ddl.find("\n" + head);
+    if (at == std::string::npos)
+      throw Error(Errc::internal, r.what,
+                  "SHOW CREATE TABLE does not show this foreign key, so it cannot be pointed "
+                  "back at " + to + "; add it back by hand");
+    std::size_t end = ddl.find('\n', at + 1);
+    std::string clause = ddl.substr(at + 3, end - at - 3);
+    if (!clause.empty() && clause.back() == ',') clause.pop_back();
+    const std::string old_ref = " REFERENCES " + quote_identifier(from) + ".";
+    std::size_t ref = clause.find(old_ref);
+    if (ref == std::string::npos)
+      throw Error(Errc::internal, r.what,
+                  fmt::format("expected it to point into {}: {}", from, clause));
+    clause.replace(ref, old_ref.size(), " REFERENCES " + quote_identifier(to) + ".");
+    // MariaDB refuses to drop and add a constraint of one name in one ALTER TABLE (ERROR
+    // 1826); with foreign_key_checks off, both are metadata changes.
+    r.drop_sql = fmt::format("ALTER TABLE {} DROP FOREIGN KEY {}", qt, quote_identifier(r.name));
+    r.add_sql = fmt::format("ALTER TABLE {} ADD {}", qt, clause);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+bool foreign_key_exists(Session& s, const std::string& schema, const std::string& table,
+                        const std::string& name) {
+  return !s.query(fmt::format("SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE "
+                              "CONSTRAINT_SCHEMA = {} AND TABLE_NAME = {} AND CONSTRAINT_NAME = {}",
+                              quote_string(schema), quote_string(table), quote_string(name)),
+                  fmt::format("looking for foreign key {} of {}.{}", name, schema, table))
+              .rows.empty();
 }
 
 }  // namespace omsbackup

@@ -3,10 +3,12 @@
 // until the new ones and their objects are in place.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include "archive/manifest.h"
+#include "sql/server_info.h"
 
 namespace omsbackup {
 
@@ -35,11 +37,40 @@ void drop_objects(Session& s, const std::string& db);
 
 // Moves every base table of names.name into names.old and every table of
 // names.work into names.name with one RENAME TABLE statement (atomic), creating
-// names.name with the archive's charset and collation if it does not exist.
-void swap_in(Session& s, const TargetNames& names, const DatabaseEntry& db);
+// names.name with the archive's options (create_database_sql) if it does not exist, or
+// giving the existing one the archive's charset, collation and comment.
+void swap_in(Session& s, const TargetNames& names, const DatabaseEntry& db,
+             const std::string& source_flavor);
 
-// The CREATE DATABASE statement for `name` with the archive's charset and collation.
-std::string create_database_sql(const std::string& name, const DatabaseEntry& db);
+// The CREATE DATABASE statement for `name`: the archive's own SHOW CREATE DATABASE text
+// under the new name when `target` is the kind of server the archive came from
+// (`source_flavor`, the manifest's server_flavor), else its charset and collation (and
+// comment).
+std::string create_database_sql(const std::string& name, const DatabaseEntry& db,
+                                const ServerInfo& target, const std::string& source_flavor);
+// What SHOW CREATE DATABASE of a restored `name` must read: the archive's, renamed.
+std::string expected_create_database(const std::string& name, const DatabaseEntry& db);
+// The archive's database COMMENT as the SQL string literal SHOW CREATE DATABASE printed
+// ("" when it has none).
+std::string database_comment_literal(const DatabaseEntry& db);
+// MariaDB 10.5 and later keep a comment per database.
+bool supports_database_comment(const ServerInfo& server);
+
+// RENAME TABLE carries foreign keys along with the table they point at: once the swap
+// has moved a live table into the old copy, every foreign key elsewhere that pointed at
+// it points into the old copy. A foreign key found pointing into `from` from a table
+// outside it (and outside `skip`), and how to point it at `to` again: two ALTER TABLE
+// statements, since MariaDB will not drop and add one name in one statement.
+struct ForeignKeyRepair {
+  std::string schema, table, name;  // the table holding the foreign key
+  std::string what;                 // for messages
+  std::string drop_sql, add_sql;
+};
+std::vector<ForeignKeyRepair> foreign_keys_into(Session& s, const std::string& from,
+                                                const std::string& to,
+                                                const std::set<std::string>& skip);
+bool foreign_key_exists(Session& s, const std::string& schema, const std::string& table,
+                        const std::string& name);
 
 // A copy of `db` for creating its objects in `target`: names qualified with the source
 // database in the saved statements are requalified with `target`

@@ -128,7 +128,9 @@ std::string exact_select_expr(const std::string& q, const std::string& data_type
   // FLOAT shows 6 significant digits: `+ 0e0` gives the exact double of the stored float
   // (and DOUBLE's own text is already the shortest round-trip form). HEX() of a number
   // would round it to an integer.
-  if (t == "float" || t == "double" || t == "real") return q + " + 0e0";
+  // A FLOAT's negative zero reads "0" like +0: ATAN2 tells them apart.
+  if (t == "float" || t == "double" || t == "real")
+    return "CONCAT(" + q + " + 0e0, IF(" + q + " = 0 AND ATAN2(" + q + ", -1) < 0, ' (-0)', ''))";
   if (t == "tinyint" || t == "smallint" || t == "mediumint" || t == "int" || t == "integer" ||
       t == "bigint" || t == "decimal" || t == "numeric" || t == "year") {
     return "CAST(" + q + " AS CHAR)";

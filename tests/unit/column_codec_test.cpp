@@ -94,10 +94,12 @@ TEST_CASE("column codec: select list, LOAD DATA columns and INSERT values per ki
       col("u", "uuid"),
       col("s", "set", "set('a','b')"),
   };
-  CHECK(select_list(cols) == "`id`, `i6`, `e` + 0, `f` + 0e0, `u`, `s`");
+  CHECK(select_list(cols) ==
+        "`id`, `i6`, `e` + 0, IF(`f` = 0 AND ATAN2(`f`, -1) < 0, '-0', `f` + 0e0), `u`, `s`");
   CHECK(load_columns_clause(cols) ==
-        "(`id`, @v2, @v3, `f`, @v5, `s`) SET `i6` = CONVERT(@v2 USING utf8mb4), "
-        "`e` = CAST(@v3 AS UNSIGNED), `u` = CONVERT(@v5 USING utf8mb4)");
+        "(`id`, @v2, @v3, @v4, @v5, `s`) SET `i6` = CONVERT(@v2 USING utf8mb4), "
+        "`e` = CAST(@v3 AS UNSIGNED), `f` = IF(@v4 = '-0', -1e-50, @v4), "
+        "`u` = CONVERT(@v5 USING utf8mb4)");
 
   std::string out;
   append_insert_value(out, ValueKind::text, false, "::1");
@@ -108,4 +110,15 @@ TEST_CASE("column codec: select list, LOAD DATA columns and INSERT values per ki
   out += ",";
   append_insert_value(out, ValueKind::index, true, "");
   CHECK(out == "CONVERT(X'3A3A31' USING utf8mb4),CAST('0' AS UNSIGNED),NULL,NULL");
+}
+
+TEST_CASE("column codec: a FLOAT's negative zero is written as a value that stores -0",
+          "[codec]") {
+  std::string out;
+  append_insert_value(out, ValueKind::float32, false, "-0");
+  out += ",";
+  append_insert_value(out, ValueKind::float32, false, "0");
+  out += ",";
+  append_insert_value(out, ValueKind::float32, false, "-1.5");
+  CHECK(out == "-1e-50,'0','-1.5'");
 }
