@@ -49,9 +49,17 @@ namespace {
 
 std::string progress_line(const RestoreProgress& p) {
   double rate = p.seconds > 0 ? static_cast<double>(p.raw_bytes) / p.seconds : 0;
-  return fmt::format("{}: chunks {}/{}, {} rows, {} ({}/s)", p.phase, p.chunks_done,
-                     p.chunks_total, tools::human_count(p.rows), tools::human_bytes(p.raw_bytes),
-                     tools::human_bytes(static_cast<std::uint64_t>(rate)));
+  std::string line = fmt::format(
+      "{}: chunks {}/{}, {} rows, {} of {} ({}/s)", p.phase, p.chunks_done, p.chunks_total,
+      tools::human_count(p.rows), tools::human_bytes(p.raw_bytes),
+      tools::human_bytes(p.raw_bytes_total), tools::human_bytes(static_cast<std::uint64_t>(rate)));
+  // The loads are most of a restore; the time they have left at the rate so far.
+  if (p.phase == "load")
+    line += ", ETA " + (rate > 0 && p.raw_bytes_total >= p.raw_bytes
+                            ? tools::human_duration(
+                                  static_cast<double>(p.raw_bytes_total - p.raw_bytes) / rate)
+                            : std::string("?"));
+  return line;
 }
 
 }  // namespace
@@ -121,7 +129,9 @@ int main(int argc, char** argv) {
     if (o.databases.empty()) o.databases = conn.oms_databases;
     tools::ProgressPrinter progress("omsrestore");
     if (!quiet && !o.dry_run)
-      o.on_progress = [&](const RestoreProgress& p) { progress.update(progress_line(p)); };
+      o.on_progress = [&](const RestoreProgress& p) {
+        progress.update(progress_line(p), p.phase == "done");  // the final state always shows
+      };
     o.cancel = tools::cancel_on_signals();
     RestoreReport r = restore(o);
     progress.finish();

@@ -24,9 +24,13 @@ enum class Consistency {
 // Progress, reported from the worker threads (one call at a time).
 struct DumpProgress {
   std::uint64_t tables_total = 0, tables_done = 0;
+  // Chunk files: a table cut by size adds its files to the total as they are written, so
+  // the final counts equal the files in the archive.
   std::uint64_t chunks_total = 0, chunks_done = 0;
   std::uint64_t rows = 0, raw_bytes = 0, stored_bytes = 0;
-  std::uint64_t estimated_bytes = 0;  // the planner's estimate of all raw bytes
+  // raw_bytes plus what the planner's estimates say is still to read (per table, never
+  // below zero): estimated_bytes - raw_bytes never grows when a table completes.
+  std::uint64_t estimated_bytes = 0;
   double seconds = 0;
 };
 

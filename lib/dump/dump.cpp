@@ -93,6 +93,7 @@ struct TableWork {
   std::uint64_t deleted = 0;  // rows pruned on the source before the dump
   std::vector<std::vector<ChunkInfo>> results;  // per planned chunk: its files
   std::size_t pending = 0;
+  std::uint64_t raw_read = 0;  // encoded bytes read so far (progress)
 };
 
 // Throws Errc::cancelled about `object` once the caller has asked to stop.
@@ -108,7 +109,7 @@ class DumpRun {
   void add_totals(std::uint64_t tables, std::uint64_t chunks, std::uint64_t estimated) {
     progress_.tables_total = tables;
     progress_.chunks_total = chunks;
-    progress_.estimated_bytes = estimated;
+    progress_.estimated_bytes = unread_estimate_ = estimated;
   }
 
   // Runs every task on the readers, one thread per reader; the first failure
@@ -178,7 +179,7 @@ class DumpRun {
         c.upper = t.spec.upper;
         c.where = t.spec.where;
       }
-      add_progress(0, 0, fe.size);
+      add_progress(nullptr, 0, 0, fe.size);
       files.push_back(std::move(c));
       out.reset();
       digest = ContentDigest();
@@ -191,7 +192,7 @@ class DumpRun {
                  if (!out) out = writer_->new_chunk(rel_path(t, file_no++), o_.compress_level);
                  out->write(rows);
                  digest.merge(piece);
-                 add_progress(piece.rows(), rows.size(), 0);
+                 add_progress(&tw, piece.rows(), rows.size(), 0);
                  test_point("dump.rows");
                  if (t.split_by_size && out->raw_bytes() >= o_.chunk_bytes) close_file();
                });
@@ -217,19 +218,38 @@ class DumpRun {
     return fmt::format("{} >= {}", quote_identifier(key), quote_string(*threshold));
   }
 
+  // Chunks count files: a table cut by size adds its files beyond the one planned task.
   void finish_task(const Task& t, TableWork& tw, std::vector<ChunkInfo> files) {
     std::lock_guard lock(mu_);
+    progress_.chunks_total += files.size() - 1;
+    progress_.chunks_done += files.size();
     tw.results[t.chunk] = std::move(files);
-    ++progress_.chunks_done;
-    if (--tw.pending == 0) ++progress_.tables_done;
+    if (--tw.pending == 0) {
+      ++progress_.tables_done;
+      unread_estimate_ -= unread(tw);
+      progress_.estimated_bytes = progress_.raw_bytes + unread_estimate_;
+    }
   }
 
-  void add_progress(std::uint64_t rows, std::uint64_t raw, std::uint64_t stored) {
+  // What the planner's estimate says is still to read of a table: never below zero, so
+  // that a table larger than its estimate does not make the remaining time jump up when
+  // it completes.
+  static std::uint64_t unread(const TableWork& tw) {
+    return tw.plan.estimated_bytes > tw.raw_read ? tw.plan.estimated_bytes - tw.raw_read : 0;
+  }
+
+  void add_progress(TableWork* tw, std::uint64_t rows, std::uint64_t raw, std::uint64_t stored) {
     {
       std::lock_guard lock(mu_);
       progress_.rows += rows;
       progress_.raw_bytes += raw;
       progress_.stored_bytes += stored;
+      if (tw != nullptr) {
+        std::uint64_t before = unread(*tw);
+        tw->raw_read += raw;
+        unread_estimate_ -= before - unread(*tw);
+      }
+      progress_.estimated_bytes = progress_.raw_bytes + unread_estimate_;
     }
     report(false);
   }
@@ -257,6 +277,7 @@ class DumpRun {
   std::atomic<bool> failed_{false};
   std::mutex mu_, report_mu_;
   DumpProgress progress_;
+  std::uint64_t unread_estimate_ = 0;  // the sum of unread() over tables not complete
   Clock::time_point last_report_{};
 };
 
