@@ -30,6 +30,7 @@
 #include "restore/insert_loader.h"
 #include "restore/journal.h"
 #include "restore/objects.h"
+#include "restore/privileges.h"
 #include "restore/row_batches.h"
 #include "restore/staging.h"
 #include "sql/quote.h"
@@ -74,6 +75,7 @@ class RestoreRun {
   void choose_targets();
   void preflight(Session& s);
   void check_left_out(Session& s);
+  void check_privileges(Session& s);
   void open_workers();
   void pin_worker(Session& s);
   void start_journal();
@@ -125,6 +127,7 @@ class RestoreRun {
   std::unique_ptr<Journal> journal_;
   JournalState resumed_;
   bool use_insert_ = false;
+  std::atomic<bool> staged_{false};  // this run created a database on the server
   std::size_t max_statement_ = 0;
   std::atomic<bool> stop_{false};
   RestoreReport report_;
@@ -233,17 +236,59 @@ void RestoreRun::preflight(Session& s) {
                               srv.version));
   }
   max_statement_ = server_max_statement_bytes(s);
-  bool all = false;
-  for (const auto& row : s.query("SHOW GRANTS FOR CURRENT_USER()", "reading the user's grants").rows) {
-    const std::string g = row.at(0).value_or("");
-    if (g.find("ALL PRIVILEGES ON *.*") != std::string::npos) all = true;
-  }
-  if (!all)
-    report_.warnings.push_back(
-        "could not confirm from SHOW GRANTS that the user may create and drop databases, load "
-        "data and create views, routines, triggers and events; the restore stops at the first "
-        "refusal, before any swap");
+  check_privileges(s);
   check_left_out(s);
+}
+
+// The privileges each database of the restore needs, named before anything changes. Only
+// when SHOW GRANTS tells the whole story (no role, every line understood) is a missing one
+// a refusal; otherwise a warning.
+void RestoreRun::check_privileges(Session& s) {
+  const Grants grants = read_grants(s);
+  std::vector<std::string> lacking, lacking_in_place;
+  auto need = [&](std::vector<std::string>& out, const std::string& db,
+                  const std::vector<std::string>& privileges) {
+    std::vector<std::string> m = missing_privileges(grants, db, privileges);
+    if (!m.empty()) out.push_back(fmt::format("{} on {}", fmt::join(m, ", "), quote_identifier(db)));
+  };
+  for (const Target& t : targets_) {
+    const DatabaseObjects& obj = t.entry->objects;
+    // Loading, indexing, proving and (for --resume) clearing and waiting for the tables.
+    std::vector<std::string> build = {"CREATE", "DROP", "ALTER", "INDEX", "INSERT", "SELECT",
+                                      "DELETE", "LOCK TABLES"};
+    // Creating and reading back the objects in the target.
+    std::vector<std::string> objects = {"SELECT"};
+    if (!obj.views.empty()) objects.insert(objects.end(), {"CREATE VIEW", "SHOW VIEW", "DROP"});
+    if (!obj.routines.empty()) objects.insert(objects.end(), {"CREATE ROUTINE", "ALTER ROUTINE"});
+    if (!obj.triggers.empty()) objects.push_back("TRIGGER");
+    if (!obj.events.empty()) objects.push_back("EVENT");
+    // --in-place: everything in the target itself.
+    std::vector<std::string> in_place = build;
+    in_place.insert(in_place.end(), objects.begin(), objects.end());
+    need(lacking_in_place, t.names.name, in_place);
+    if (o_.in_place) continue;
+    need(lacking, t.names.work, build);
+    need(lacking, t.names.old, {"CREATE", "DROP", "ALTER", "INSERT"});  // RENAME TABLE into it
+    std::vector<std::string> swap = {"CREATE", "DROP", "ALTER", "INSERT"};  // RENAME, ALTER DATABASE
+    swap.insert(swap.end(), objects.begin(), objects.end());
+    need(lacking, t.names.name, swap);
+  }
+  if (o_.in_place) lacking = lacking_in_place;
+  if (lacking.empty()) return;
+  std::string what = fmt::format("the user lacks privileges the restore needs: {}", fmt::join(lacking, "; "));
+  if (!grants.complete) {
+    report_.warnings.push_back(what + " (as far as SHOW GRANTS shows: privileges may also come "
+                                      "from a role; the restore stops at the first refusal, "
+                                      "before any swap)");
+    return;
+  }
+  throw Error(Errc::unsupported, s.endpoint(),
+              fmt::format("{}. Grant them, {}; nothing was changed", what,
+                          !o_.in_place && lacking_in_place.empty()
+                              ? "or restore with --in-place (DROP DATABASE, then load in place: "
+                                "it needs privileges on the target databases only, but drops "
+                                "them before the new copy is proven)"
+                              : "then run omsrestore again"));
 }
 
 // A table the dump left out on purpose is not in the archive, and the swap (which moves
@@ -370,6 +415,7 @@ void RestoreRun::create_tables(Session& s, const Target& t) {
   }
   s.execute(create_database_sql(work, *t.entry, s.server(), m_.server_flavor),
             fmt::format("creating database {}", work));
+  staged_ = true;
   s.execute(fmt::format("USE {}", quote_identifier(work)), fmt::format("using {}", work));
   for (const TableEntry& te : t.entry->tables) {
     SplitDdl ddl = split_secondary_indexes(te.def.create_sql, quote_qualified(work, te.def.name));
@@ -836,10 +882,19 @@ RestoreReport RestoreRun::run() {
     return report_;
   }
   pin_worker(s);
+  open_workers();  // before the journal: "Too many connections" leaves nothing behind
   start_journal();
   try {
     run_steps(s);
   } catch (const Error& e) {
+    // Until this run (or the one it resumes) has created something on the server, there is
+    // nothing to resume: no journal, and nothing to claim.
+    if (!report_.resumed && !staged_ && changed_.empty()) {
+      journal_.reset();
+      env_.remove_file(journal_path());
+      throw e.with_note("Nothing was changed on the server; run omsrestore again once this "
+                        "is fixed");
+    }
     throw e.with_note(interruption_note());
   }
   return report_;
@@ -847,7 +902,6 @@ RestoreReport RestoreRun::run() {
 
 // Everything after the journal's begin record.
 void RestoreRun::run_steps(Session& s) {
-  open_workers();
 
   std::uint64_t total_chunks = 0, total_bytes = 0;
   for (const auto& t : targets_)
