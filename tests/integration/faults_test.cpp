@@ -625,6 +625,14 @@ TEST_CASE("a restore whose connection is killed fails, keeps the old data, and -
           return conn.command == "Query" && starts_with(conn.info, statement);
         }, "running " + statement);
         kill_connection(*f.s, id);
+        // KILL returns before the killed statement has stopped: releasing the lock it waits
+        // for too early lets it complete first (seen under load, for the RENAME).
+        for (int i = 0; i < 6000; ++i) {
+          bool gone = true;
+          for (const auto& conn : processlist(*f.s)) gone = gone && conn.id != id;
+          if (gone) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
         release(*locker, c.hold);
       }
       Outcome o = tool.wait();
