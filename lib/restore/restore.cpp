@@ -683,7 +683,7 @@ void RestoreRun::progress(const std::string& phase, std::uint64_t chunks, std::u
   progress_.chunks_done = t.chunks;
   progress_.rows = t.rows;
   progress_.raw_bytes = t.bytes;
-  if (phase == "done") {  // the final state: everything restored (report_ has the totals)
+  if (phase == "done") {  // the final state: everything restored
     progress_.chunks_done = report_.chunks;
     progress_.rows = report_.rows;
     progress_.raw_bytes = report_.raw_bytes;
@@ -902,16 +902,17 @@ RestoreReport RestoreRun::run() {
 
 // Everything after the journal's begin record.
 void RestoreRun::run_steps(Session& s) {
-
-  std::uint64_t total_chunks = 0, total_bytes = 0;
+  // The report covers the whole restore, also what an interrupted run did before a
+  // --resume: once it returns, every row of the targets is in.
   for (const auto& t : targets_)
     for (const auto& te : t.entry->tables) {
-      total_chunks += te.chunks.size();
-      for (const auto& c : te.chunks) total_bytes += c.raw_bytes;
       ++report_.tables;
+      report_.rows += te.rows;
+      report_.chunks += te.chunks.size();
+      for (const auto& c : te.chunks) report_.raw_bytes += c.raw_bytes;
     }
-  progress_.chunks_total = total_chunks;
-  progress_.raw_bytes_total = total_bytes;
+  progress_.chunks_total = report_.chunks;
+  progress_.raw_bytes_total = report_.raw_bytes;
 
   build_and_prove(s);
   // Only now, with every database proven, does anything live change (staging mode).
@@ -926,15 +927,7 @@ void RestoreRun::run_steps(Session& s) {
     report_.warnings.push_back(
         "the cancel request came after the swap had begun: the restore was finished rather "
         "than leave some databases restored and others not");
-  // The report covers the whole restore, also what an interrupted run did before a
-  // --resume: every row of the targets is in, and proven if both runs proved.
-  report_.chunks = report_.rows = report_.raw_bytes = 0;
-  for (const auto& t : targets_)
-    for (const auto& te : t.entry->tables) {
-      report_.rows += te.rows;
-      report_.chunks += te.chunks.size();
-      for (const auto& c : te.chunks) report_.raw_bytes += c.raw_bytes;
-    }
+  // Proven if this run and the one it resumes both proved.
   report_.verified = o_.verify && (!report_.resumed || resumed_.begin.value("verify", true));
   journal_.reset();
   env_.remove_file(journal_path());
