@@ -175,4 +175,33 @@ void append_insert_value(std::string& out, ValueKind kind, bool is_null, std::st
   }
 }
 
+std::size_t insert_value_size(ValueKind kind, bool is_null, std::string_view bytes) {
+  if (is_null) return 4;
+  switch (kind) {
+    case ValueKind::json:
+    case ValueKind::text:
+      return std::string_view("CONVERT( USING utf8mb4)").size() + sql_literal_size(false, bytes);
+    case ValueKind::bytes: return sql_literal_size(false, bytes);
+    default: break;
+  }
+  // Numbers are short: measure what is written.
+  std::string small;
+  append_insert_value(small, kind, false, bytes);
+  return small.size();
+}
+
+bool append_insert_placeholder(std::string& out, ValueKind kind, bool is_null,
+                               std::string_view bytes) {
+  if (!is_null && !bytes.empty()) {
+    switch (kind) {
+      case ValueKind::bytes: out += '?'; return true;
+      case ValueKind::json:
+      case ValueKind::text: out += "CONVERT(? USING utf8mb4)"; return true;
+      default: break;
+    }
+  }
+  append_insert_value(out, kind, is_null, bytes);
+  return false;
+}
+
 }  // namespace omsbackup

@@ -2,6 +2,7 @@
 // from the server, and how LOAD DATA or an INSERT puts the same value back.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +49,19 @@ std::string load_columns_clause(const std::vector<ColumnDef>& columns);
 std::string load_data_statement(const std::string& db, const std::string& table,
                                 const std::vector<ColumnDef>& columns);
 
-// One value as an SQL expression for a multi-row INSERT.
+// One value as an SQL expression for a multi-row INSERT: NULL; for `bytes` a binary
+// string literal (codec/sql_literal.h); for `json` and `text` that literal inside
+// CONVERT(... USING utf8mb4); for `number` and `float32` a quoted string; for `bit` and
+// `index` CAST('n' AS UNSIGNED).
 void append_insert_value(std::string& out, ValueKind kind, bool is_null, std::string_view bytes);
+// The number of bytes append_insert_value() appends (big values are measured, not built).
+std::size_t insert_value_size(ValueKind kind, bool is_null, std::string_view bytes);
+// One value as an expression of an INSERT prepared with placeholders, for a row too long
+// for one statement (Session::execute_long_data()): a non-empty `bytes` value is `?`, a
+// non-empty `json` or `text` value `CONVERT(? USING utf8mb4)`, and true is returned: the
+// placeholder's value is `bytes`, sent as a binary string, the same bytes the literal
+// carries. Any other value is written as append_insert_value() writes it (false).
+bool append_insert_placeholder(std::string& out, ValueKind kind, bool is_null,
+                               std::string_view bytes);
 
 }  // namespace omsbackup

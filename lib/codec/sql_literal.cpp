@@ -1,6 +1,27 @@
 #include "codec/sql_literal.h"
 
+#include <cstring>
+
 namespace omsbackup {
+
+namespace {
+
+constexpr std::string_view kIntroducer = "_binary'";
+
+// The bytes written as two: the escaped ones.
+std::size_t escaped_bytes(std::string_view bytes) {
+  std::size_t n = 0;
+  for (char c : bytes) n += (c == '\\' || c == '\'' || c == '\0') ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+std::size_t sql_literal_size(bool null, std::string_view bytes) {
+  if (null) return 4;           // NULL
+  if (bytes.empty()) return 2;  // ''
+  return kIntroducer.size() + bytes.size() + escaped_bytes(bytes) + 1;
+}
 
 void append_sql_literal(std::string& out, bool null, std::string_view bytes) {
   if (null) {
@@ -11,16 +32,20 @@ void append_sql_literal(std::string& out, bool null, std::string_view bytes) {
     out.append("''");
     return;
   }
-  static constexpr char kDigits[] = "0123456789ABCDEF";
+  // One allocation at most, sized exactly: big values (a LONGBLOB row of up to
+  // max_allowed_packet) are not copied twice.
   std::size_t at = out.size();
-  out.resize(at + 2 * bytes.size() + 3);
+  out.resize(at + sql_literal_size(false, bytes));
   char* p = out.data() + at;
-  *p++ = 'X';
-  *p++ = '\'';
+  std::memcpy(p, kIntroducer.data(), kIntroducer.size());
+  p += kIntroducer.size();
   for (char c : bytes) {
-    auto b = static_cast<unsigned char>(c);
-    *p++ = kDigits[b >> 4];
-    *p++ = kDigits[b & 15];
+    switch (c) {
+      case '\\': *p++ = '\\'; *p++ = '\\'; break;
+      case '\'': *p++ = '\\'; *p++ = '\''; break;
+      case '\0': *p++ = '\\'; *p++ = '0'; break;
+      default: *p++ = c;
+    }
   }
   *p = '\'';
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 #include <string_view>
@@ -22,6 +23,8 @@ constexpr std::uint64_t kMiB = 1024 * 1024;
 // The largest max_allowed_packet MySQL and MariaDB accept.
 constexpr std::uint64_t kLargestPacket = 1024 * kMiB;
 constexpr std::size_t kReadPiece = 64 * 1024;
+// The pieces a long row's values are sent in (less when the server's packet is smaller).
+constexpr std::size_t kLongDataPiece = 1024 * 1024;
 
 std::string human_bytes(std::uint64_t n) {
   if (n < 1024) return fmt::format("{} bytes", n);
@@ -30,12 +33,16 @@ std::string human_bytes(std::uint64_t n) {
   return fmt::format("{:.1f} GiB", static_cast<double>(n) / (1024.0 * kMiB));
 }
 
-[[noreturn]] void row_too_big(std::uint64_t row, const std::string& label,
-                              std::uint64_t needed, std::size_t limit) {
-  std::uint64_t packet = packet_for_statement_bytes(needed);
+// A value no statement can carry: the server refuses a single value (even one sent as
+// long data) longer than its max_allowed_packet.
+[[noreturn]] void value_too_big(std::uint64_t row, const std::string& column,
+                                const std::string& label, std::uint64_t size,
+                                std::uint64_t limit) {
   std::string what = fmt::format(
-      "row {} needs a {} INSERT statement, more than the {} allowed for one statement", row,
-      human_bytes(needed), human_bytes(limit));
+      "row {} has a {} value in column {}, more than the server takes as one value (its "
+      "max_allowed_packet is {})",
+      row, human_bytes(size), quote_identifier(column), human_bytes(limit));
+  std::uint64_t packet = (size + kMiB - 1) / kMiB * kMiB;
   if (packet > kLargestPacket) {
     throw Error(Errc::server, label,
                 fmt::format("{}; that is beyond the largest max_allowed_packet a server accepts "
@@ -55,16 +62,11 @@ std::uint64_t statement_bytes_for_packet(std::uint64_t packet) {
   return packet > margin ? packet - margin : packet / 2;
 }
 
-std::uint64_t packet_for_statement_bytes(std::uint64_t statement_bytes) {
-  // statement_bytes_for_packet() grows with the packet: round up to a MiB, then step up.
-  std::uint64_t packet = (statement_bytes + 1024) / 99 * 100;
-  packet = (packet + kMiB - 1) / kMiB * kMiB;
-  if (packet == 0) packet = kMiB;
-  while (statement_bytes_for_packet(packet) < statement_bytes) packet += kMiB;
-  return packet;
+InsertLimits insert_limits_for_packet(std::uint64_t packet) {
+  return InsertLimits{static_cast<std::size_t>(statement_bytes_for_packet(packet)), packet};
 }
 
-std::size_t server_max_statement_bytes(Session& s) {
+InsertLimits server_insert_limits(Session& s) {
   std::optional<std::string> v =
       s.scalar("SELECT @@max_allowed_packet", "reading the server's max_allowed_packet");
   std::uint64_t packet = 0;
@@ -77,12 +79,13 @@ std::size_t server_max_statement_bytes(Session& s) {
     throw Error(Errc::server, s.endpoint(),
                 fmt::format("the server reports max_allowed_packet as '{}'", v.value_or("NULL")));
   }
-  return static_cast<std::size_t>(statement_bytes_for_packet(packet));
+  return insert_limits_for_packet(packet);
 }
 
 std::uint64_t insert_chunk(Session& s, const std::string& db, const TableDef& table,
                            const std::function<std::size_t(char*, std::size_t)>& source,
-                           std::size_t max_statement_bytes, const std::string& label) {
+                           const InsertLimits& limits, const std::string& label,
+                           std::uint64_t rows_before) {
   const std::vector<const ColumnDef*> columns = data_columns(table.columns);
   std::vector<ValueKind> kinds;
   kinds.reserve(columns.size());
@@ -94,17 +97,17 @@ std::uint64_t insert_chunk(Session& s, const std::string& db, const TableDef& ta
   }
   prefix += ") VALUES ";
 
-  std::string stmt;     // the statement being built: prefix and whole tuples
-  std::string tuple;    // one row's "(v1,v2,...)"
+  std::string stmt;  // the statement being built: prefix and whole tuples
   std::uint64_t first_row = 0, rows_in_stmt = 0, inserted = 0;
   auto flush = [&] {
-    s.execute(stmt, fmt::format("inserting rows {}-{} of {}", first_row,
-                                first_row + rows_in_stmt - 1, label));
+    s.execute(stmt, fmt::format("inserting rows {}-{} of {}", rows_before + first_row,
+                                rows_before + first_row + rows_in_stmt - 1, label));
     std::uint64_t affected = s.affected_rows();
     if (affected != rows_in_stmt) {
       throw Error(Errc::server, label,
-                  fmt::format("the server inserted {} of rows {}-{}, not {}", affected, first_row,
-                              first_row + rows_in_stmt - 1, rows_in_stmt));
+                  fmt::format("the server inserted {} of rows {}-{}, not {}", affected,
+                              rows_before + first_row, rows_before + first_row + rows_in_stmt - 1,
+                              rows_in_stmt));
     }
     inserted += affected;
     stmt.clear();
@@ -113,6 +116,35 @@ std::uint64_t insert_chunk(Session& s, const std::string& db, const TableDef& ta
 
   RowDecoder dec(label);
   Row row;
+  // A row too long for one statement: its string values go as placeholders, sent in
+  // pieces straight from `row`.
+  std::vector<std::string_view> values;
+  const std::size_t piece = std::min<std::size_t>(kLongDataPiece, limits.statement_bytes);
+  auto insert_long_row = [&](std::uint64_t n) {
+    stmt = prefix;
+    stmt += '(';
+    values.clear();
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (i != 0) stmt += ',';
+      if (append_insert_placeholder(stmt, kinds[i], row.is_null(i), row.value(i))) {
+        if (row.value(i).size() > limits.value_bytes) {
+          value_too_big(n, columns[i]->name, label, row.value(i).size(), limits.value_bytes);
+        }
+        values.push_back(row.value(i));
+      }
+    }
+    stmt += ')';
+    std::uint64_t affected =
+        s.execute_long_data(stmt, values, piece,
+                            fmt::format("inserting row {} of {} (its values in pieces)", n, label));
+    if (affected != 1) {
+      throw Error(Errc::server, label,
+                  fmt::format("the server inserted {} rows for row {}, not 1", affected, n));
+    }
+    ++inserted;
+    stmt.clear();
+  };
+
   std::vector<char> buf(kReadPiece);
   while (std::size_t n = source(buf.data(), buf.size())) {
     dec.feed(std::string_view(buf.data(), n));
@@ -120,26 +152,31 @@ std::uint64_t insert_chunk(Session& s, const std::string& db, const TableDef& ta
       if (row.size() != columns.size()) {
         throw Error(Errc::corrupt_archive, label,
                     fmt::format("row {} has {} fields, but the table has {} data columns",
-                                dec.rows(), row.size(), columns.size()));
+                                rows_before + dec.rows(), row.size(), columns.size()));
       }
-      tuple.clear();
-      tuple += '(';
-      for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (i != 0) tuple += ',';
-        append_insert_value(tuple, kinds[i], row.is_null(i), row.value(i));
+      // The row's "(v1,v2,...)", measured before it is built: a big value is escaped
+      // straight into the statement, never into a copy of its own.
+      std::size_t tuple = 2 + (columns.empty() ? 0 : columns.size() - 1);
+      for (std::size_t i = 0; i < columns.size(); ++i)
+        tuple += insert_value_size(kinds[i], row.is_null(i), row.value(i));
+      if (prefix.size() + tuple > limits.statement_bytes) {
+        if (rows_in_stmt != 0) flush();
+        insert_long_row(rows_before + dec.rows());
+        continue;
       }
-      tuple += ')';
-      if (prefix.size() + tuple.size() > max_statement_bytes) {
-        row_too_big(dec.rows(), label, prefix.size() + tuple.size(), max_statement_bytes);
-      }
-      if (rows_in_stmt != 0 && stmt.size() + 1 + tuple.size() > max_statement_bytes) flush();
+      if (rows_in_stmt != 0 && stmt.size() + 1 + tuple > limits.statement_bytes) flush();
       if (rows_in_stmt == 0) {
         stmt = prefix;
         first_row = dec.rows();
       } else {
         stmt += ',';
       }
-      stmt += tuple;
+      stmt += '(';
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (i != 0) stmt += ',';
+        append_insert_value(stmt, kinds[i], row.is_null(i), row.value(i));
+      }
+      stmt += ')';
       ++rows_in_stmt;
     }
   }

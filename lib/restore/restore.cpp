@@ -88,7 +88,8 @@ class RestoreRun {
   void load_chunk(Session& s, const Target& t, const TableEntry& te, std::size_t ci);
   std::uint64_t load_batch(Session& s, const Target& t, const TableEntry& te,
                            const std::string& statement, std::string_view batch,
-                           const std::string& label, bool& under_way);
+                           const std::string& label, std::uint64_t rows_before,
+                           bool& under_way);
   void add_indexes(Session& s, const Target& t, std::size_t ti);
   void prove_unit(Session& s, const Unit& u);
   void check_ddl(Session& s, const Target& t, const std::string& db, bool database);
@@ -128,7 +129,7 @@ class RestoreRun {
   JournalState resumed_;
   bool use_insert_ = false;
   std::atomic<bool> staged_{false};  // this run created a database on the server
-  std::size_t max_statement_ = 0;
+  InsertLimits insert_limits_;
   std::atomic<bool> stop_{false};
   RestoreReport report_;
   std::mutex mu_;
@@ -235,7 +236,7 @@ void RestoreRun::preflight(Session& s) {
                               database_comment_literal(*t.entry), flavor_name(srv.flavor),
                               srv.version));
   }
-  max_statement_ = server_max_statement_bytes(s);
+  insert_limits_ = server_insert_limits(s);
   check_privileges(s);
   check_left_out(s);
 }
@@ -440,7 +441,7 @@ void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, s
         use_insert_ ? std::string() : load_data_statement(t.names.work, te.def.name, te.def.columns);
     while (batches.next(batch)) {
       check_cancel();
-      loaded += load_batch(s, t, te, statement, batch, label, under_way);
+      loaded += load_batch(s, t, te, statement, batch, label, loaded, under_way);
       raw += batch.size();
       test_point("restore.batch-committed");
     }
@@ -462,7 +463,8 @@ void RestoreRun::load_chunk(Session& s, const Target& t, const TableEntry& te, s
 
 std::uint64_t RestoreRun::load_batch(Session& s, const Target& t, const TableEntry& te,
                                      const std::string& statement, std::string_view batch,
-                                     const std::string& label, bool& under_way) {
+                                     const std::string& label, std::uint64_t rows_before,
+                                     bool& under_way) {
   // A batch is one transaction: a deadlock or lock wait timeout rolls it back (the
   // INSERT path rolls back itself, since a lock wait timeout undoes only the statement),
   // and it is sent again; the batches before it stay committed.
@@ -482,7 +484,8 @@ std::uint64_t RestoreRun::load_batch(Session& s, const Target& t, const TableEnt
       if (!use_insert_)
         return s.load_data_local(statement, source, fmt::format("loading {}", label));
       s.execute("START TRANSACTION", fmt::format("starting a transaction for {}", label));
-      std::uint64_t n = insert_chunk(s, t.names.work, te.def, source, max_statement_, label);
+      std::uint64_t n = insert_chunk(s, t.names.work, te.def, source, insert_limits_, label,
+                                     rows_before);
       s.execute("COMMIT", fmt::format("committing {}", label));
       return n;
     } catch (const Error& e) {

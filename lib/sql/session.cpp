@@ -4,7 +4,9 @@
 #include <mysqld_error.h>
 #include <errmsg.h>
 
+#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -35,9 +37,9 @@ std::string short_sql(std::string_view sql) {
 // The server's message, and what it means when the connection is gone: Connector/C says
 // 2006 or 2013, or over TLS 2026 "TLS/SSL error: unexpected eof while reading", which
 // reads like a TLS problem when the server merely closed the connection.
-std::string server_message(MYSQL* m) {
-  std::string msg = mysql_error(m);
-  switch (mysql_errno(m)) {
+std::string server_message(unsigned err, const char* error) {
+  std::string msg = error;
+  switch (err) {
     case CR_SERVER_GONE_ERROR:
     case CR_SERVER_LOST:
     case CR_SSL_CONNECTION_ERROR:
@@ -49,6 +51,7 @@ std::string server_message(MYSQL* m) {
   }
   return msg;
 }
+std::string server_message(MYSQL* m) { return server_message(mysql_errno(m), mysql_error(m)); }
 
 void set_option(MYSQL* m, mysql_option opt, const void* arg, const char* name) {
   if (mysql_optionsv(m, opt, arg) != 0)
@@ -236,6 +239,51 @@ bool RowStream::next() {
   }
   lengths_ = mysql_fetch_lengths(res_);
   return true;
+}
+
+// ---- prepared statements with long data -------------------------------------
+
+std::uint64_t Session::execute_long_data(std::string_view sql,
+                                         const std::vector<std::string_view>& values,
+                                         std::size_t piece_bytes, std::string_view doing) {
+  std::unique_ptr<MYSQL_STMT, decltype(&mysql_stmt_close)> stmt(mysql_stmt_init(mysql_),
+                                                                &mysql_stmt_close);
+  if (!stmt) throw Error(Errc::internal, "mysql_stmt_init", "out of memory");
+  MYSQL_STMT* st = stmt.get();
+  auto fail_stmt = [&] {
+    std::string what =
+        doing.empty() ? fmt::format("running: {}", short_sql(sql)) : std::string(doing);
+    throw Error::server(mysql_stmt_errno(st), mysql_stmt_sqlstate(st),
+                        server_message(mysql_stmt_errno(st), mysql_stmt_error(st)),
+                        fmt::format("{} (on {})", what, endpoint_));
+  };
+  if (mysql_stmt_prepare(st, sql.data(), static_cast<unsigned long>(sql.size())) != 0) fail_stmt();
+  if (mysql_stmt_param_count(st) != values.size()) {
+    throw Error(Errc::internal, std::string(doing.empty() ? short_sql(sql) : doing),
+                fmt::format("the statement has {} placeholders for {} values",
+                            mysql_stmt_param_count(st), values.size()));
+  }
+  std::vector<MYSQL_BIND> binds(values.size());
+  if (!binds.empty()) {
+    std::memset(binds.data(), 0, binds.size() * sizeof(MYSQL_BIND));
+    for (MYSQL_BIND& b : binds) b.buffer_type = MYSQL_TYPE_LONG_BLOB;
+    if (mysql_stmt_bind_param(st, binds.data()) != 0) fail_stmt();
+  }
+  if (piece_bytes == 0) piece_bytes = 1;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::string_view v = values[i];
+    // The first call marks the placeholder as long data, even for an empty value.
+    do {
+      std::size_t n = std::min(v.size(), piece_bytes);
+      if (mysql_stmt_send_long_data(st, static_cast<unsigned>(i), v.data(),
+                                    static_cast<unsigned long>(n)) != 0)
+        fail_stmt();
+      v.remove_prefix(n);
+    } while (!v.empty());
+  }
+  if (mysql_stmt_execute(st) != 0) fail_stmt();
+  affected_ = mysql_stmt_affected_rows(st);
+  return affected_;
 }
 
 // ---- LOAD DATA LOCAL INFILE -------------------------------------------------

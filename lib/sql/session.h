@@ -77,7 +77,17 @@ class Session {
   std::uint64_t load_data_local(std::string_view sql, const LocalInfileSource& source,
                                 std::string_view doing = {});
 
-  // Rows changed by the last execute() (or load_data_local()).
+  // Runs `sql`, a statement without a result (an INSERT), as a prepared statement whose
+  // `?` placeholders are binary strings (MYSQL_TYPE_LONG_BLOB, no character set
+  // conversion): placeholder i gets values[i], sent with mysql_stmt_send_long_data() in
+  // pieces of at most `piece_bytes` (keep it under max_allowed_packet). No packet holds
+  // more than the statement text or one piece, so a row longer than max_allowed_packet
+  // goes through; the server still refuses a single value longer than max_allowed_packet.
+  // The values are not copied. Returns the number of rows changed (also affected_rows()).
+  std::uint64_t execute_long_data(std::string_view sql, const std::vector<std::string_view>& values,
+                                  std::size_t piece_bytes, std::string_view doing = {});
+
+  // Rows changed by the last execute() (or load_data_local(), execute_long_data()).
   std::uint64_t affected_rows() const;
   unsigned warning_count() const;
   const ServerInfo& server() const noexcept { return server_; }

@@ -217,6 +217,40 @@ void require_same(const DatabaseState& a, const DatabaseState& b) {
   }
 }
 
+DumpReport round_trip(Session& s, const std::vector<std::string>& dbs, const std::string& tag,
+                      std::uint64_t chunk_bytes, LoadMethod method) {
+  std::vector<DatabaseState> before;
+  for (const auto& db : dbs) before.push_back(capture(s, db));
+
+  DumpOptions d;
+  d.connection = sandbox_connection();
+  d.databases = dbs;
+  d.output = fresh_path(tag);
+  if (chunk_bytes != 0) d.chunk_bytes = chunk_bytes;
+  DumpReport dr = dump(d);
+
+  for (const auto& db : dbs) s.execute("DROP DATABASE " + quote_identifier(db));
+
+  std::string expected = method == LoadMethod::insert ? "insert" : "load-data";
+  if (method == LoadMethod::automatic) {
+    std::string local_infile = s.scalar("SELECT @@GLOBAL.local_infile").value_or("0");
+    if (local_infile != "1" && local_infile != "ON") expected = "insert";
+  }
+  RestoreOptions r;
+  r.connection = sandbox_connection();
+  r.archive = d.output;
+  r.load_method = method;
+  RestoreReport rr = restore(r);
+  CHECK(rr.rows == dr.total_rows());
+  CHECK(rr.load_method == expected);
+
+  for (std::size_t i = 0; i < dbs.size(); ++i) {
+    INFO("database " << dbs[i]);
+    require_same(before[i], capture(s, dbs[i]));
+  }
+  return dr;
+}
+
 std::map<std::string, std::vector<std::string>> object_definitions(Session& s, const std::string& db) {
   const std::string q = quote_string(db);
   std::vector<std::pair<std::string, std::string>> objects;  // (kind, name)

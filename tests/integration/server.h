@@ -2,6 +2,7 @@
 // (scripts/sandbox-db.sh): connection settings from OMSB_DB_* variables.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "omsbackup/connection.h"
+#include "omsbackup/omsbackup.h"
 #include "sql/session.h"
 
 namespace omsbackup::testing {
@@ -54,6 +56,13 @@ DatabaseState capture(Session& s, const std::string& db);
 std::string exact_select_expr(const std::string& quoted_column, const std::string& data_type);
 // Compares two captures table by table; fails the current test with the first difference.
 void require_same(const DatabaseState& expected, const DatabaseState& actual);
+
+// Dumps `dbs` (in chunks of `chunk_bytes`, 0: the default), drops them, restores the
+// archive with `method` and requires every database to be as it was (capture() and
+// require_same()), the restore to report the dump's row count and the load method it was
+// asked for (for automatic: the one the server's @@local_infile calls for).
+DumpReport round_trip(Session& s, const std::vector<std::string>& dbs, const std::string& tag,
+                      std::uint64_t chunk_bytes = 0, LoadMethod method = LoadMethod::load_data);
 
 // The views, routines, triggers and events of `db`: "VIEW v" -> every column of its SHOW
 // CREATE result as "column=value" (a trigger's creation time left out). Read it on a

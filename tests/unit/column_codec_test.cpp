@@ -109,7 +109,51 @@ TEST_CASE("column codec: select list, LOAD DATA columns and INSERT values per ki
   append_insert_value(out, ValueKind::text, true, "");
   out += ",";
   append_insert_value(out, ValueKind::index, true, "");
-  CHECK(out == "CONVERT(X'3A3A31' USING utf8mb4),CAST('0' AS UNSIGNED),NULL,NULL");
+  CHECK(out == "CONVERT(_binary'::1' USING utf8mb4),CAST('0' AS UNSIGNED),NULL,NULL");
+}
+
+TEST_CASE("column codec: INSERT values per kind, their sizes and placeholders", "[codec]") {
+  struct Case {
+    ValueKind kind;
+    bool null;
+    std::string bytes;
+    std::string value;        // append_insert_value()
+    std::string placeholder;  // append_insert_placeholder()
+  };
+  const std::vector<Case> cases = {
+      {ValueKind::bytes, false, "a'b\\c", "_binary'a\\'b\\\\c'", "?"},
+      {ValueKind::bytes, false, std::string(1, '\0'), "_binary'\\0'", "?"},
+      {ValueKind::bytes, false, "", "''", "''"},
+      {ValueKind::bytes, true, "", "NULL", "NULL"},
+      {ValueKind::json, false, "{\"a\": \"\\\\\"}",
+       "CONVERT(_binary'{\"a\": \"\\\\\\\\\"}' USING utf8mb4)", "CONVERT(? USING utf8mb4)"},
+      {ValueKind::text, false, "::1", "CONVERT(_binary'::1' USING utf8mb4)",
+       "CONVERT(? USING utf8mb4)"},
+      {ValueKind::text, true, "", "NULL", "NULL"},
+      {ValueKind::number, false, "-12.5", "'-12.5'", "'-12.5'"},
+      {ValueKind::float32, false, "1e-45", "'1e-45'", "'1e-45'"},
+      {ValueKind::bit, false, "31", "CAST('31' AS UNSIGNED)", "CAST('31' AS UNSIGNED)"},
+      {ValueKind::index, false, "0", "CAST('0' AS UNSIGNED)", "CAST('0' AS UNSIGNED)"},
+      {ValueKind::index, true, "", "NULL", "NULL"},
+  };
+  for (const Case& c : cases) {
+    INFO(value_kind_name(c.kind) << " " << c.value);
+    std::string out = "x";
+    append_insert_value(out, c.kind, c.null, c.bytes);
+    CHECK(out == "x" + c.value);
+    CHECK(insert_value_size(c.kind, c.null, c.bytes) == c.value.size());
+    std::string p = "y";
+    bool is_placeholder = append_insert_placeholder(p, c.kind, c.null, c.bytes);
+    CHECK(p == "y" + c.placeholder);
+    CHECK(is_placeholder == (c.placeholder.find('?') != std::string::npos));
+  }
+  // A big value is measured without being built, to the byte.
+  std::string big(100000, 'q');
+  big[5] = '\'';
+  big[7] = '\0';
+  CHECK(insert_value_size(ValueKind::bytes, false, big) == 100000 + 2 + 9);
+  CHECK(insert_value_size(ValueKind::json, false, big) ==
+        100000 + 2 + 9 + std::string("CONVERT( USING utf8mb4)").size());
 }
 
 TEST_CASE("column codec: a FLOAT's negative zero is written as a value that stores -0",
