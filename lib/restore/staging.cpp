@@ -135,9 +135,33 @@ void drop_objects(Session& s, const std::string& db) {
               fmt::format("dropping event {}.{}", db, e));
 }
 
+std::string database_comment(const std::string& create_sql) {
+  static const std::string head = "CREATE DATABASE ";
+  if (create_sql.compare(0, head.size(), head) != 0) return "";
+  // The name: `...` with `` for a backtick inside (it may hold "*/" or "COMMENT").
+  std::size_t i = head.size();
+  if (i >= create_sql.size() || create_sql[i] != '`') return "";
+  for (++i; i < create_sql.size(); ++i) {
+    if (create_sql[i] != '`') continue;
+    if (i + 1 < create_sql.size() && create_sql[i + 1] == '`') {
+      ++i;
+      continue;
+    }
+    break;
+  }
+  if (i >= create_sql.size()) return "";
+  // Then " /*!40100 DEFAULT CHARACTER SET ... */" (names only), then the comment.
+  std::size_t close = create_sql.find("*/", i + 1);
+  std::size_t rest = close == std::string::npos ? i + 1 : close + 2;
+  static const std::string comment = " COMMENT ";
+  if (create_sql.compare(rest, comment.size(), comment) != 0) return "";
+  return create_sql.substr(rest);
+}
+
 std::string create_database_sql(const std::string& name, const DatabaseEntry& db) {
-  return fmt::format("CREATE DATABASE {} CHARACTER SET {} COLLATE {}", quote_identifier(name),
-                     quote_identifier(db.charset), quote_identifier(db.collation));
+  return fmt::format("CREATE DATABASE {} CHARACTER SET {} COLLATE {}{}", quote_identifier(name),
+                     quote_identifier(db.charset), quote_identifier(db.collation),
+                     database_comment(db.create_sql));
 }
 
 void swap_in(Session& s, const TargetNames& n, const DatabaseEntry& db) {
@@ -151,9 +175,18 @@ void swap_in(Session& s, const TargetNames& n, const DatabaseEntry& db) {
     test_point("swap.objects-dropped");
     for (const auto& t : base_tables(s, n.name))
       renames.push_back(fmt::format("{} TO {}", quote_qualified(n.name, t), quote_qualified(n.old, t)));
-    s.execute(fmt::format("ALTER DATABASE {} CHARACTER SET {} COLLATE {}", quote_identifier(n.name),
-                          quote_identifier(db.charset), quote_identifier(db.collation)),
-              fmt::format("setting the charset and collation of {}", n.name));
+    // The archive's COMMENT, or none: the live database's own would stay otherwise.
+    std::string comment = database_comment(db.create_sql);
+    if (comment.empty()) {
+      ResultSet live = s.query(fmt::format("SHOW CREATE DATABASE {}", quote_identifier(n.name)),
+                               fmt::format("reading the definition of database {}", n.name));
+      if (!live.rows.empty() && live.rows[0].size() > 1 &&
+          !database_comment(live.rows[0][1].value_or("")).empty())
+        comment = " COMMENT ''";
+    }
+    s.execute(fmt::format("ALTER DATABASE {} CHARACTER SET {} COLLATE {}{}", quote_identifier(n.name),
+                          quote_identifier(db.charset), quote_identifier(db.collation), comment),
+              fmt::format("setting the charset, collation and comment of {}", n.name));
   } else {
     s.execute(create_database_sql(n.name, db), fmt::format("creating database {}", n.name));
   }

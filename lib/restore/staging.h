@@ -38,8 +38,14 @@ void drop_objects(Session& s, const std::string& db);
 // names.name with the archive's charset and collation if it does not exist.
 void swap_in(Session& s, const TargetNames& names, const DatabaseEntry& db);
 
-// The CREATE DATABASE statement for `name` with the archive's charset and collation.
+// The CREATE DATABASE statement for `name` with the archive's charset and collation, and
+// its COMMENT when it has one (database_comment).
 std::string create_database_sql(const std::string& name, const DatabaseEntry& db);
+
+// The COMMENT clause of a SHOW CREATE DATABASE statement, as the server wrote it (MariaDB
+// 10.5+: "CREATE DATABASE `x` /*!40100 DEFAULT CHARACTER SET ... */ COMMENT 'text'" gives
+// " COMMENT 'text'"); "" when it has none.
+std::string database_comment(const std::string& create_sql);
 
 // A copy of `db` for creating its objects in `target`: names qualified with the source
 // database in the saved statements are requalified with `target`

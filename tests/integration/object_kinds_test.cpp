@@ -463,3 +463,50 @@ TEST_CASE("omsrestore fails when an object differs after it was created", "[obje
   std::filesystem::remove(archive + ".restore-journal");
   s->execute("DROP DATABASE IF EXISTS okd_src");
 }
+
+// A database's COMMENT (MariaDB 10.5+) is part of SHOW CREATE DATABASE: before, a restore
+// created the database with its character set and collation only, and lost it.
+TEST_CASE("a database's COMMENT survives staged, in-place and renamed restores", "[restore]") {
+  auto s = sandbox_session();
+  run_all(*s, {
+      "DROP DATABASE IF EXISTS okd_comment",
+      "DROP DATABASE IF EXISTS okd_comment_copy",
+      "CREATE DATABASE okd_comment COMMENT 'OMS metadata: it''s \\\\ \"quoted\"'",
+      "CREATE TABLE okd_comment.t (id INT PRIMARY KEY)",
+      "INSERT INTO okd_comment.t VALUES (1)",
+  });
+  DatabaseState before = capture(*s, "okd_comment");
+  REQUIRE(before.create_sql.find(" COMMENT 'OMS metadata: it''s") != std::string::npos);
+  DumpOptions d = dump_options({"okd_comment"}, "kinds-comment");
+  dump(d);
+  RestoreOptions o = restore_options(d.output);
+  std::string target = "okd_comment";
+  SECTION("staged, over the database with another comment") {
+    s->execute("ALTER DATABASE okd_comment COMMENT 'changed by an upgrade'");
+  }
+  SECTION("staged, into a new database") { s->execute("DROP DATABASE okd_comment"); }
+  SECTION("in place") { o.in_place = true; }
+  SECTION("renamed") {
+    o.rename = {{"okd_comment", "okd_comment_copy"}};
+    target = "okd_comment_copy";
+  }
+  restore(o);
+  DatabaseState after = capture(*s, target);
+  if (target != "okd_comment") {
+    CHECK(after.create_sql.find("CREATE DATABASE `okd_comment_copy` ") == 0);
+    after.create_sql = before.create_sql;
+  }
+  require_same(before, after);
+  s->execute("DROP DATABASE IF EXISTS okd_comment_copy");
+
+  // An archive of a database without a comment takes the live one's away.
+  run_all(*s, {"DROP DATABASE IF EXISTS okd_comment", "CREATE DATABASE okd_comment",
+               "CREATE TABLE okd_comment.t (id INT PRIMARY KEY)"});
+  DatabaseState plain = capture(*s, "okd_comment");
+  DumpOptions d2 = dump_options({"okd_comment"}, "kinds-comment-none");
+  dump(d2);
+  s->execute("ALTER DATABASE okd_comment COMMENT 'added later'");
+  restore(restore_options(d2.output));
+  require_same(plain, capture(*s, "okd_comment"));
+  s->execute("DROP DATABASE okd_comment");
+}

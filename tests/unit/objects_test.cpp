@@ -15,6 +15,7 @@
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
 #include "restore/objects.h"
+#include "restore/staging.h"
 
 using namespace omsbackup;
 
@@ -429,4 +430,29 @@ TEST_CASE("engines whose rows are not the table's own are told apart", "[objects
   CHECK_THAT(unsupported_engine_reason("CONNECT"), Catch::StartsWith("ENGINE 'CONNECT'"));
   for (const char* e : {"InnoDB", "MRG_MyISAM", "FEDERATED", ""})
     CHECK(unsupported_engine_reason(e).empty());
+}
+
+TEST_CASE("a database's COMMENT is found in SHOW CREATE DATABASE and kept on restore",
+          "[objects]") {
+  const std::string charset = " /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci */";
+  CHECK(database_comment("CREATE DATABASE `d`" + charset) == "");
+  CHECK(database_comment("CREATE DATABASE `d`" + charset + " COMMENT 'it''s \\\\ \"q\"'") ==
+        " COMMENT 'it''s \\\\ \"q\"'");
+  // A name holding what the clause looks like is skipped whole.
+  CHECK(database_comment("CREATE DATABASE `a */ COMMENT 'x' ``b`" + charset) == "");
+  CHECK(database_comment("CREATE DATABASE `a */ COMMENT 'x' ``b`" + charset + " COMMENT 'y'") ==
+        " COMMENT 'y'");
+  // MySQL 8 writes a second versioned comment and has no database comments.
+  CHECK(database_comment("CREATE DATABASE `d`" + charset + " /*!80016 DEFAULT ENCRYPTION='N' */") ==
+        "");
+  CHECK(database_comment("") == "");
+  DatabaseEntry d;
+  d.charset = "utf8mb4";
+  d.collation = "utf8mb4_bin";
+  d.create_sql = "CREATE DATABASE `d`" + charset + " COMMENT 'c'";
+  CHECK(create_database_sql("n", d) ==
+        "CREATE DATABASE `n` CHARACTER SET `utf8mb4` COLLATE `utf8mb4_bin` COMMENT 'c'");
+  d.create_sql = "CREATE DATABASE `d`" + charset;
+  CHECK(create_database_sql("n", d) ==
+        "CREATE DATABASE `n` CHARACTER SET `utf8mb4` COLLATE `utf8mb4_bin`");
 }
