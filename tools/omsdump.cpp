@@ -45,6 +45,7 @@ nlohmann::ordered_json to_json(const DumpReport& r, bool dry_run) {
     nlohmann::ordered_json jt = {{"database", tr.database}, {"table", tr.table},
                                  {"chunk_key", tr.chunk_key}, {"chunks", tr.chunks},
                                  {"pruned", tr.pruned}, {"pruned_deleted", tr.pruned_deleted},
+                                 {"ddl_only", tr.ddl_only},
                                  {"rows", tr.rows}, {"raw_bytes", tr.raw_bytes},
                                  {"stored_bytes", tr.stored_bytes},
                                  {"estimated_rows", tr.estimated_rows},
@@ -58,6 +59,11 @@ void print_plan(const DumpReport& r) {
   std::cout << fmt::format("dry run: {} tables would be dumped with {} threads\n", r.tables.size(),
                            r.threads);
   for (const auto& tr : r.tables) {
+    if (!tr.ddl_only.empty()) {
+      std::cout << fmt::format("  {}.{}: DDL only ({}: its rows are not its own)\n", tr.database,
+                               tr.table, tr.ddl_only);
+      continue;
+    }
     std::string key = tr.chunk_key.empty() ? "no usable key: one scan cut by size" : "";
     for (const auto& k : tr.chunk_key) key += (key.empty() ? "key " : ", ") + k;
     std::cout << fmt::format("  {}.{}: ~{} rows, ~{}, {} chunk(s), {}\n", tr.database, tr.table,
@@ -82,6 +88,10 @@ void print_summary(const DumpReport& r) {
                                             : fmt::format(", encrypted with AES-256-GCM, key id {}",
                                                           r.key_id));
   for (const auto& tr : r.tables) {
+    if (!tr.ddl_only.empty())
+      std::cerr << fmt::format("  {}.{}: DDL only, no rows archived ({}: its rows are not its "
+                               "own)\n",
+                               tr.database, tr.table, tr.ddl_only);
     if (tr.pruned_deleted != 0)
       std::cerr << fmt::format("  pruned {}.{}: {} older rows deleted on the source\n", tr.database,
                                tr.table, tr.pruned_deleted);

@@ -71,6 +71,9 @@ struct TableReport {
   std::vector<std::string> chunk_key;  // empty: no usable key, one scan cut by size
   bool pruned = false;                 // only the newest rows were kept (--prune-heartbeat)
   std::uint64_t pruned_deleted = 0;    // rows deleted on the source (prune mode remove)
+  // Not empty: only the table's DDL was archived, because its rows are not its own
+  // ("merge": its UNION tables'; "remote": another server's; "blackhole": it has none).
+  std::string ddl_only;
   std::uint64_t rows = 0, chunks = 0, raw_bytes = 0, stored_bytes = 0;
   std::uint64_t estimated_rows = 0, estimated_bytes = 0;
   std::vector<ChunkReport> chunk_list;

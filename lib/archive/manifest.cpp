@@ -164,8 +164,9 @@ DatabaseObjects objects_from_json(const json& jd, const std::string& db,
       RoutineDef r;
       r.name = object_name(jr, "routine", db, label);
       r.type = str(jr, "type", label);
-      if (r.type != "PROCEDURE" && r.type != "FUNCTION")
-        bad(fmt::format("{}.type is '{}', not PROCEDURE or FUNCTION", label, r.type));
+      if (!is_routine_type(r.type))
+        bad(fmt::format("{}.type is '{}', not PROCEDURE, FUNCTION, PACKAGE or PACKAGE BODY",
+                        label, r.type));
       r.create_sql = str(jr, "create_sql", label);
       r.sql_mode = str(jr, "sql_mode", label);
       r.character_set_client = str(jr, "character_set_client", label);
@@ -176,6 +177,12 @@ DatabaseObjects objects_from_json(const json& jd, const std::string& db,
       o.routines.push_back(std::move(r));
     }
     check_unique(names, "routines", db);
+    // A package body cannot exist without its package (CREATE PACKAGE BODY needs it).
+    for (const RoutineDef& r : o.routines) {
+      if (r.type != "PACKAGE BODY") continue;
+      if (std::find(names.begin(), names.end(), "PACKAGE " + r.name) == names.end())
+        bad(fmt::format("routine '{}.{}' is a PACKAGE BODY without its PACKAGE", db, r.name));
+    }
   }
   if (const json* triggers = optional_array(jd, "triggers", where)) {
     std::vector<std::string> names;
@@ -237,6 +244,8 @@ std::string Manifest::to_json() const {
     for (const auto& t : d.tables) {
       json jt = {{"name", t.def.name}, {"create_sql", t.def.create_sql}};
       jt["auto_increment"] = t.def.auto_increment ? json(*t.def.auto_increment) : json(nullptr);
+      // Only when set: archives without it read as they always did.
+      if (!t.def.ddl_only.empty()) jt["ddl_only"] = t.def.ddl_only;
       json cols = json::array();
       for (const auto& c : t.def.columns) {
         cols.push_back({{"name", c.name},
@@ -261,7 +270,10 @@ std::string Manifest::to_json() const {
                           {"sha256", c.sha256},
                           {"digest", c.digest}});
       }
-      jt["chunks"] = chunks;
+      // A table archived as DDL only has no "chunks" at all: readers written before
+      // ddl_only existed, which expect every table to have a chunk, refuse the archive
+      // rather than misread it.
+      if (t.def.ddl_only.empty()) jt["chunks"] = chunks;
       tables.push_back(jt);
     }
     jd["tables"] = tables;
@@ -343,7 +355,11 @@ Manifest Manifest::from_json(std::string_view text) {
       t.rows = u64(jt, "rows", twhere);
       if (jt.contains("check_violations"))
         t.check_violations = u64(jt, "check_violations", twhere);
-      for (const json& jc : array(jt, "chunks", twhere)) {
+      const bool ddl_only = jt.find("ddl_only") != jt.end();
+      if (ddl_only && jt.find("chunks") != jt.end())
+        bad(fmt::format("{} is ddl_only but lists chunks", twhere));
+      static const json kNoChunks = json::array();
+      for (const json& jc : ddl_only ? kNoChunks : array(jt, "chunks", twhere)) {
         ChunkInfo c;
         c.file = str(jc, "file", twhere + " chunk");
         std::string cwhere = fmt::format("{} chunk '{}'", twhere, c.file);
@@ -356,6 +372,14 @@ Manifest Manifest::from_json(std::string_view text) {
         c.sha256 = str(jc, "sha256", cwhere);
         c.digest = str(jc, "digest", cwhere);
         t.chunks.push_back(std::move(c));
+      }
+      if (ddl_only) {
+        // Its rows are not its own: a restore creates it and loads nothing.
+        t.def.ddl_only = str(jt, "ddl_only", twhere);
+        if (t.def.ddl_only.empty()) bad(twhere + ".ddl_only is empty");
+        if (t.rows != 0 || !t.chunk_key.empty())
+          bad(fmt::format("{} is ddl_only ('{}') but has rows or a chunk key", twhere,
+                          t.def.ddl_only));
       }
       d.tables.push_back(std::move(t));
     }

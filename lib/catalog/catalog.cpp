@@ -27,6 +27,28 @@ std::optional<std::uint64_t> parse_auto_increment(const std::string& create_sql)
   return v;
 }
 
+static std::string upper(std::string_view v) {
+  std::string s(v);
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+std::string ddl_only_reason(std::string_view engine) {
+  const std::string e = upper(engine);
+  if (e == "MRG_MYISAM" || e == "MERGE") return "merge";
+  if (e == "FEDERATED" || e == "FEDERATEDX" || e == "SPIDER" || e == "SPHINX") return "remote";
+  if (e == "BLACKHOLE") return "blackhole";
+  return "";
+}
+
+std::string unsupported_engine_reason(std::string_view engine) {
+  if (upper(engine) == "CONNECT")
+    return "ENGINE 'CONNECT' (its rows are its own files or another server's, which "
+           "information_schema does not tell apart)";
+  return "";
+}
+
 static std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -56,7 +78,7 @@ DatabaseDef read_database(Session& s, const std::string& name, const CatalogOpti
 
   // Views are read with the other objects; a type that is neither is kept aside.
   ResultSet tables = s.query(
-      fmt::format("SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "
+      fmt::format("SELECT TABLE_NAME, TABLE_TYPE, ENGINE FROM information_schema.TABLES "
                   "WHERE TABLE_SCHEMA = {} AND TABLE_TYPE <> 'VIEW' ORDER BY TABLE_NAME",
                   qname),
       fmt::format("listing the tables of {}", name));
@@ -69,11 +91,17 @@ DatabaseDef read_database(Session& s, const std::string& name, const CatalogOpti
 
   for (const auto& row : tables.rows) {
     if (text(row[1]) != "BASE TABLE") {
-      db.unsupported.emplace_back(text(row[0]), text(row[1]));
+      db.unsupported.emplace_back(text(row[0]), fmt::format("TABLE_TYPE '{}'", text(row[1])));
+      continue;
+    }
+    const std::string engine = text(row[2]);
+    if (std::string why = unsupported_engine_reason(engine); !why.empty()) {
+      db.unsupported.emplace_back(text(row[0]), why);
       continue;
     }
     TableDef t;
     t.name = text(row[0]);
+    t.ddl_only = ddl_only_reason(engine);
     std::string qualified = fmt::format("{}.{}", name, t.name);
     ResultSet c = s.query(fmt::format("SHOW CREATE TABLE {}", quote_qualified(name, t.name)),
                           fmt::format("reading the definition of {}", qualified));

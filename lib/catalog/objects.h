@@ -23,9 +23,12 @@ struct ViewDef {
 };
 
 struct RoutineDef {
-  std::string type;  // PROCEDURE or FUNCTION
+  // PROCEDURE, FUNCTION (an AGGREGATE FUNCTION too), or MariaDB's PACKAGE and PACKAGE BODY
+  // (Oracle mode: their sql_mode holds ORACLE, which creating them needs).
+  std::string type;
   std::string name;
-  std::string create_sql;  // SHOW CREATE PROCEDURE / FUNCTION: the statement as written
+  // SHOW CREATE PROCEDURE / FUNCTION / PACKAGE / PACKAGE BODY: the statement as written
+  std::string create_sql;
   std::string sql_mode;    // the sql_mode at creation
   std::string character_set_client, collation_connection, database_collation;
 };
@@ -46,9 +49,14 @@ struct EventDef {
   std::string character_set_client, collation_connection, database_collation;
 };
 
+// The routine types read and restored: PROCEDURE, FUNCTION, PACKAGE, PACKAGE BODY.
+bool is_routine_type(std::string_view type);
+
 struct DatabaseObjects {
   std::vector<ViewDef> views;        // dependency order: a view after every view it uses
-  std::vector<RoutineDef> routines;  // by type, then name
+  // By type, then name: FUNCTION, PACKAGE, PACKAGE BODY, PROCEDURE (a package before
+  // its body).
+  std::vector<RoutineDef> routines;
   // By table, timing and event, each group in firing order (ACTION_ORDER): creating
   // them in this order, each appended last, reproduces the order.
   std::vector<TriggerDef> triggers;
@@ -61,7 +69,12 @@ struct CatalogOptions {
 };
 
 // Reads the objects of database `db`. Throws Error naming the object (db.name) when its
-// definition cannot be read, and when views reference each other in a cycle.
+// definition cannot be read, when views reference each other in a cycle, and
+// Error(unsupported) for a routine of a type it does not know (is_routine_type), rather
+// than leave it out.
+//
+// SHOW CREATE VIEW leaves the database out of a view's own name when the session's
+// default database is the view's: read with no default database, or another one.
 DatabaseObjects read_objects(Session& session, const std::string& db,
                              const CatalogOptions& options = {});
 

@@ -288,6 +288,7 @@ TableReport table_report(const std::string& db, const TableWork& tw) {
   r.chunk_key = tw.entry.chunk_key;
   r.pruned = tw.pruned;
   r.pruned_deleted = tw.deleted;
+  r.ddl_only = tw.entry.def.ddl_only;
   r.estimated_rows = tw.plan.estimated_rows;
   r.estimated_bytes = tw.plan.estimated_bytes;
   for (const auto& c : tw.entry.chunks) {
@@ -340,13 +341,13 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
     auto& tables = work.emplace_back();
     std::erase_if(db.tables, [&](const TableDef& t) { return !filter.selects(db.name, t.name); });
     // Leaving one out silently would make an archive that restores without it.
-    for (const auto& [object, type] : db.unsupported) {
+    for (const auto& [object, what] : db.unsupported) {
       if (!filter.selects(db.name, object)) continue;
       throw Error(Errc::unsupported, db.name + "." + object,
-                  fmt::format("has TABLE_TYPE '{}' in information_schema.TABLES, which omsdump "
-                              "cannot archive yet; leave it out with --exclude {} if a restore "
-                              "may go without it, or back this database up with mariadb-dump",
-                              type, shell_quote(TableFilter::literal_pattern(db.name, object))));
+                  fmt::format("has {} in information_schema.TABLES, which omsdump cannot "
+                              "archive yet; leave it out with --exclude {} if a restore may go "
+                              "without it, or back this database up with mariadb-dump",
+                              what, shell_quote(TableFilter::literal_pattern(db.name, object))));
     }
     // A trigger goes with its table.
     std::erase_if(db.objects.triggers,
@@ -363,6 +364,12 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
       tw.entry.def = db.tables[ti];
       if (auto it = check_violations.find(tw.entry.def.name); it != check_violations.end())
         tw.entry.check_violations = it->second;
+      if (!tw.entry.def.ddl_only.empty()) {
+        // Its rows are another table's or another server's (a MERGE table's are its UNION
+        // tables'): its DDL only, no scan, no chunk; a restore loads nothing into it.
+        tables.push_back(std::move(tw));
+        continue;
+      }
       if (options.prune.mode == PruneMode::filter &&
           prune_matches(options.prune, db.name, tw.entry.def.name)) {
         // Only the newest rows, chosen by the reader inside the snapshot.

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog/catalog.h"
+
 namespace omsbackup {
 
 namespace {
@@ -265,6 +267,15 @@ SplitDdl split_secondary_indexes(const std::string& create_sql,
     }
   }
   if (close == std::string_view::npos) return unchanged;
+  // A table whose rows are not its own (a MERGE table's are its UNION tables') is loaded
+  // with nothing: deferring its keys buys nothing, and a MERGE table's keys must match
+  // its UNION tables' whenever it is opened.
+  for (std::size_t i = 0; i + 2 < t.size(); ++i) {
+    if (static_cast<std::size_t>(t[i].text.data() - s.data()) <= close) continue;
+    if (is_word(t, i, "ENGINE") && is_punct(t, i + 1, '=') &&
+        !ddl_only_reason(t[i + 2].text).empty())
+      return unchanged;
+  }
 
   // Every definition is on its own line, indented by two spaces; ")" on a line of its own.
   std::vector<Definition> defs;

@@ -2,15 +2,20 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <set>
+#include <type_traits>
 #include <vector>
 
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
 #include "sql/quote.h"
+#include "sql/server_info.h"
 #include "sql/session.h"
+#include "util/test_hook.h"
 
 namespace omsbackup {
 
@@ -154,7 +159,15 @@ void create_views(Session& s, const DatabaseEntry& db) {
 void create_routines(Session& s, const DatabaseEntry& db) {
   if (db.objects.routines.empty()) return;
   ObjectCreator c(s, db);
-  for (const RoutineDef& r : db.objects.routines) {
+  // Every package before any package body (the archive's order already has it; an edited
+  // manifest need not): CREATE PACKAGE BODY needs its package.
+  std::vector<const RoutineDef*> order;
+  for (const RoutineDef& r : db.objects.routines)
+    if (r.type != "PACKAGE BODY") order.push_back(&r);
+  for (const RoutineDef& r : db.objects.routines)
+    if (r.type == "PACKAGE BODY") order.push_back(&r);
+  for (const RoutineDef* rp : order) {
+    const RoutineDef& r = *rp;
     Settings want;
     want.sql_mode = r.sql_mode;
     want.character_set_client = r.character_set_client;
@@ -192,6 +205,221 @@ void create_events(Session& s, const DatabaseEntry& db) {
     want.collation_connection = e.collation_connection;
     want.database_collation = e.database_collation;
     c.create(fmt::format("event {}.{}", db.name, e.name), e.create_sql, want);
+  }
+}
+
+namespace {
+
+// The rest of the line of `text` from `pos`, cut to `width` bytes (not inside a UTF-8
+// sequence), for a message.
+std::string line_from(std::string_view text, std::size_t pos, std::size_t width = 80) {
+  std::size_t end = text.find('\n', pos);
+  std::string_view rest = text.substr(pos, end == std::string_view::npos ? end : end - pos);
+  if (rest.size() <= width) return std::string(rest);
+  std::size_t cut = width;
+  while (cut > 0 && (static_cast<unsigned char>(rest[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(rest.substr(0, cut)) + "...";
+}
+
+// One property of an object: its name in messages, the archive's value, the server's.
+struct Property {
+  const char* name;
+  std::string archived, restored;
+  bool statement = false;  // a SHOW CREATE statement: say where it differs
+};
+
+class ObjectProof {
+ public:
+  ObjectProof(const std::string& db, bool strict, std::vector<std::string>& warnings)
+      : db_(db), strict_(strict), warnings_(warnings) {}
+
+  // `expected` and `got` map a key (the name; for a routine "TYPE name") to the object.
+  template <class Def>
+  void same_set(const char* kind, const std::map<std::string, const Def*>& expected,
+                const std::map<std::string, const Def*>& got) const {
+    for (const auto& [key, def] : expected)
+      if (got.count(key) == 0)
+        throw Error(Errc::verify_failed, object(def->name),
+                    fmt::format("{} {} is missing after the restore: the archive has it, the "
+                                "server does not",
+                                kind_of(kind, *def), object(def->name)));
+    for (const auto& [key, def] : got)
+      if (expected.count(key) == 0)
+        throw Error(Errc::verify_failed, object(def->name),
+                    fmt::format("{} {} is on the server after the restore but not in the archive",
+                                kind_of(kind, *def), object(def->name)));
+  }
+
+  void same_properties(const std::string& kind, const std::string& name,
+                       const std::vector<Property>& props) {
+    for (const Property& p : props) {
+      if (p.archived == p.restored) continue;
+      std::string what =
+          p.statement
+              ? fmt::format("{} {}: its {} differs from the archive's at {}", kind, object(name),
+                            p.name, first_difference(p.archived, p.restored))
+              : fmt::format("{} {}: its {} is '{}', the archive's '{}'", kind, object(name),
+                            p.name, p.restored, p.archived);
+      if (strict_) throw Error(Errc::verify_failed, object(name), what);
+      warnings_.push_back(what + " (the target is another server version than the archive's "
+                                 "source: it may write the same object differently)");
+    }
+  }
+
+  std::string object(const std::string& name) const { return db_ + "." + name; }
+
+ private:
+  template <class Def>
+  static std::string kind_of(const char* kind, const Def& def) {
+    if constexpr (std::is_same_v<Def, RoutineDef>) return lower(def.type);
+    (void)def;
+    return kind;
+  }
+
+  const std::string& db_;
+  bool strict_;
+  std::vector<std::string>& warnings_;
+};
+
+template <class Def, class Key>
+std::map<std::string, const Def*> by_key(const std::vector<Def>& defs, Key key) {
+  std::map<std::string, const Def*> out;
+  for (const Def& d : defs) out.emplace(key(d), &d);
+  return out;
+}
+
+}  // namespace
+
+std::string first_difference(std::string_view a, std::string_view b) {
+  std::size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  if (i == a.size() && i == b.size()) return "";
+  const std::size_t newline = i == 0 ? std::string_view::npos : a.rfind('\n', i - 1);
+  const std::size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
+  std::size_t line = 1 + static_cast<std::size_t>(std::count(a.begin(), a.begin() + i, '\n'));
+  std::size_t column = i - line_start + 1;
+  if (i == a.size())
+    return fmt::format("line {}, column {}: the server's goes on with \"{}\" where the archive's ends",
+                       line, column, line_from(b, i));
+  if (i == b.size())
+    return fmt::format("line {}, column {}: the archive's goes on with \"{}\" where the server's ends",
+                       line, column, line_from(a, i));
+  return fmt::format("line {}, column {}: the archive has \"{}\", the server \"{}\"", line, column,
+                     line_from(a, i), line_from(b, i));
+}
+
+void prove_objects(Session& s, const DatabaseEntry& expected, const Manifest& archive,
+                   std::vector<std::string>& warnings) {
+  test_point("restore.proving-objects");
+  const std::string& db = expected.name;
+  const bool strict = std::string(flavor_name(s.server().flavor)) == archive.server_flavor &&
+                      s.server().version == archive.server_version;
+  // Not the database itself: SHOW CREATE VIEW would leave its name out of the views' names.
+  s.execute("USE information_schema",
+            fmt::format("leaving database {} to read its objects back", db));
+  const DatabaseObjects got = read_objects(s, db);
+  const DatabaseObjects& want = expected.objects;
+  ObjectProof proof(db, strict, warnings);
+
+  auto routine_key = [](const RoutineDef& r) { return r.type + " " + r.name; };
+  auto routines_want = by_key(want.routines, routine_key);
+  auto routines_got = by_key(got.routines, routine_key);
+  proof.same_set("routine", routines_want, routines_got);
+  for (const auto& [key, w] : routines_want) {
+    const RoutineDef& g = *routines_got.at(key);
+    proof.same_properties(lower(w->type), w->name,
+                          {{"statement", w->create_sql, g.create_sql, true},
+                           {"sql_mode", w->sql_mode, g.sql_mode},
+                           {"character_set_client", w->character_set_client,
+                            g.character_set_client},
+                           {"collation_connection", w->collation_connection,
+                            g.collation_connection},
+                           {"database collation", w->database_collation, g.database_collation}});
+  }
+
+  auto name_key = [](const auto& d) { return d.name; };
+  auto views_want = by_key(want.views, name_key);
+  auto views_got = by_key(got.views, name_key);
+  proof.same_set("view", views_want, views_got);
+  for (const auto& [key, w] : views_want) {
+    const ViewDef& g = *views_got.at(key);
+    proof.same_properties("view", w->name,
+                          {{"statement", w->create_sql, g.create_sql, true},
+                           {"character_set_client", w->character_set_client,
+                            g.character_set_client},
+                           {"collation_connection", w->collation_connection,
+                            g.collation_connection}});
+  }
+
+  // The triggers restore created: those of the archive's tables, without FOLLOWS/PRECEDES.
+  std::set<std::string> tables;
+  for (const TableEntry& t : expected.tables) tables.insert(t.def.name);
+  std::vector<TriggerDef> created;
+  for (const TriggerDef& t : want.triggers) {
+    if (tables.count(t.table) == 0) continue;
+    created.push_back(t);
+    created.back().create_sql = trigger_restore_statement(t);
+  }
+  auto triggers_want = by_key(created, name_key);
+  auto triggers_got = by_key(got.triggers, name_key);
+  proof.same_set("trigger", triggers_want, triggers_got);
+  for (const auto& [key, w] : triggers_want) {
+    const TriggerDef& g = *triggers_got.at(key);
+    proof.same_properties("trigger", w->name,
+                          {{"table", w->table, g.table},
+                           {"statement", w->create_sql, g.create_sql, true},
+                           {"sql_mode", w->sql_mode, g.sql_mode},
+                           {"character_set_client", w->character_set_client,
+                            g.character_set_client},
+                           {"collation_connection", w->collation_connection,
+                            g.collation_connection},
+                           {"database collation", w->database_collation, g.database_collation}});
+  }
+  // Firing order: within each table, timing and event, the server's order (ACTION_ORDER)
+  // must be the archive's.
+  std::map<std::string, std::vector<std::string>> fired;  // group -> names, in firing order
+  std::map<std::string, std::string> group_of;
+  for (const auto& row :
+       s.query(fmt::format("SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, "
+                           "EVENT_MANIPULATION FROM information_schema.TRIGGERS WHERE "
+                           "TRIGGER_SCHEMA = {} ORDER BY ACTION_ORDER",
+                           quote_string(db)),
+               fmt::format("reading the firing order of the triggers of {}", db))
+           .rows) {
+    std::string name = row.at(0).value_or("");
+    std::string group = fmt::format("{} {} {}", row.at(2).value_or(""), row.at(3).value_or(""),
+                                    row.at(1).value_or(""));
+    fired[group].push_back(name);
+    group_of[name] = group;
+  }
+  std::map<std::string, std::vector<std::string>> archived;
+  for (const TriggerDef& t : created) archived[group_of.at(t.name)].push_back(t.name);
+  for (const auto& [group, names] : archived) {
+    const std::vector<std::string>& server = fired[group];
+    if (names == server) continue;
+    std::size_t i = 0;
+    while (i < names.size() && i < server.size() && names[i] == server[i]) ++i;
+    const std::string& name = i < names.size() ? names[i] : server.at(i);
+    std::string what = fmt::format(
+        "trigger {}: the {} triggers fire in the order {} on the server, {} in the archive",
+        proof.object(name), group, fmt::join(server, ", "), fmt::join(names, ", "));
+    throw Error(Errc::verify_failed, proof.object(name), what);
+  }
+
+  auto events_want = by_key(want.events, name_key);
+  auto events_got = by_key(got.events, name_key);
+  proof.same_set("event", events_want, events_got);
+  for (const auto& [key, w] : events_want) {
+    const EventDef& g = *events_got.at(key);
+    proof.same_properties("event", w->name,
+                          {{"statement", w->create_sql, g.create_sql, true},
+                           {"sql_mode", w->sql_mode, g.sql_mode},
+                           {"time_zone", w->time_zone, g.time_zone},
+                           {"character_set_client", w->character_set_client,
+                            g.character_set_client},
+                           {"collation_connection", w->collation_connection,
+                            g.collation_connection},
+                           {"database collation", w->database_collation, g.database_collation}});
   }
 }
 

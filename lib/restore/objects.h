@@ -6,6 +6,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "archive/manifest.h"
 
@@ -35,5 +37,34 @@ void create_events(Session& session, const DatabaseEntry& db);
 // The statement that recreates a trigger: its saved statement without a
 // FOLLOWS/PRECEDES clause.
 std::string trigger_restore_statement(const TriggerDef& trigger);
+
+// The proof of a database's objects, once they are created: reads back the views,
+// routines (packages included), triggers and events of database `expected.name` with the
+// catalog's reader (read_objects) and compares them with `expected`, the archive's entry
+// as it was created (retargeted for --rename: restore/staging.h retarget()). The same
+// objects must be there, none more, each with the same statement (SHOW CREATE ...), the
+// same sql_mode, character_set_client, collation_connection and database collation (and
+// time zone for events, table for triggers), and the triggers of each table, timing and
+// event in the same firing order. The one thing normalised is what the restore itself
+// changes: a trigger is expected as trigger_restore_statement() made it (no
+// FOLLOWS/PRECEDES; the server keeps none either). Triggers whose table is not among
+// expected.tables were not created and are not expected.
+//
+// Throws Error(verify_failed, "db.name", ...) for the first object that is missing,
+// extra or different, saying what differs (for a statement, its first differing line and
+// column). A definition that differs on a server other than the archive's source (another
+// flavour or version, which may write DDL differently) is appended to `warnings` instead;
+// a missing or extra object is an error everywhere.
+//
+// Passes test point "restore.proving-objects" first. Leaves the session's default
+// database at information_schema (SHOW CREATE VIEW leaves the database out of the name of
+// a view of the default database).
+void prove_objects(Session& session, const DatabaseEntry& expected, const Manifest& archive,
+                   std::vector<std::string>& warnings);
+
+// Where two statements first differ, for a message: "line L, column C: the archive has
+// «...», the server «...»" (each side the rest of that line, cut to 80 characters), or
+// which one is longer. "" when they are equal.
+std::string first_difference(std::string_view archived, std::string_view restored);
 
 }  // namespace omsbackup

@@ -389,6 +389,7 @@ std::vector<Unit> RestoreRun::units_for(const Target& t) const {
   std::vector<Unit> units;
   for (std::size_t ti = 0; ti < t.entry->tables.size(); ++ti) {
     const TableEntry& te = t.entry->tables[ti];
+    if (te.chunks.empty()) continue;  // DDL only (ddl_only): nothing to load, clear or prove
     bool keyed = !te.chunks.empty() && !te.chunks.front().where.empty();
     if (keyed) {
       for (std::size_t ci = 0; ci < te.chunks.size(); ++ci)
@@ -720,6 +721,7 @@ void RestoreRun::finish_database(Session& s, const Target& t) {
     create_views(s, target);
     create_triggers(s, target);
     create_events(s, target);
+    if (o_.verify) prove_objects(s, target, m_, report_.warnings);
     journal_->phase(t.index, "objects");
     test_point("restore.objects");
   }

@@ -86,15 +86,50 @@ void drop_objects(Session& s, const std::string& db) {
                                fmt::format("listing the views of {}", db)))
     s.execute(fmt::format("DROP VIEW IF EXISTS {}", quote_qualified(db, v)),
               fmt::format("dropping view {}.{}", db, v));
+  std::vector<std::pair<std::string, std::string>> packages;  // (type, name)
   for (const auto& row : s.query(fmt::format("SELECT ROUTINE_TYPE, ROUTINE_NAME FROM "
-                                             "information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {}",
+                                             "information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {} "
+                                             "ORDER BY ROUTINE_TYPE DESC, ROUTINE_NAME",
                                              q),
                                  fmt::format("listing the routines of {}", db))
                              .rows) {
-    std::string type = row.at(0).value_or("PROCEDURE"), name = row.at(1).value_or("");
-    s.execute(fmt::format("DROP {} IF EXISTS {}", type == "FUNCTION" ? "FUNCTION" : "PROCEDURE",
-                          quote_qualified(db, name)),
-              fmt::format("dropping routine {}.{}", db, name));
+    std::string type = row.at(0).value_or(""), name = row.at(1).value_or("");
+    if (type == "PACKAGE" || type == "PACKAGE BODY") {
+      packages.emplace_back(type, name);
+      continue;
+    }
+    // Another type would make the later CREATE fail or leave a stale object: refuse it.
+    if (type != "FUNCTION" && type != "PROCEDURE")
+      throw Error(Errc::unsupported, fmt::format("{}.{}", db, name),
+                  fmt::format("is a stored routine of type '{}', which the restore does not know "
+                              "how to drop; drop it yourself, then run the restore again",
+                              type));
+    s.execute(fmt::format("DROP {} IF EXISTS {}", type, quote_qualified(db, name)),
+              fmt::format("dropping {} {}.{}", type == "FUNCTION" ? "function" : "procedure", db,
+                          name));
+  }
+  if (!packages.empty()) {
+    // MariaDB parses DROP PACKAGE [BODY] only under sql_mode=ORACLE (10.11). Bodies were
+    // listed first (ORDER BY ROUTINE_TYPE DESC); DROP PACKAGE would take its body anyway.
+    std::string mode = s.scalar("SELECT @@SESSION.sql_mode", "reading the session's sql_mode")
+                           .value_or("");
+    s.execute("SET SESSION sql_mode = 'ORACLE'",
+              fmt::format("setting sql_mode ORACLE to drop the packages of {}", db));
+    try {
+      for (const auto& [type, name] : packages)
+        s.execute(fmt::format("DROP {} IF EXISTS {}", type, quote_qualified(db, name)),
+                  fmt::format("dropping {} {}.{}", type == "PACKAGE" ? "package" : "package body",
+                              db, name));
+    } catch (...) {
+      try {
+        s.execute(fmt::format("SET SESSION sql_mode = {}", quote_string(mode)),
+                  "putting back the session's sql_mode");
+      } catch (...) {
+      }
+      throw;
+    }
+    s.execute(fmt::format("SET SESSION sql_mode = {}", quote_string(mode)),
+              "putting back the session's sql_mode after dropping packages");
   }
   for (const auto& e : column0(s, fmt::format("SELECT EVENT_NAME FROM information_schema.EVENTS "
                                               "WHERE EVENT_SCHEMA = {}", q),
@@ -124,14 +159,19 @@ std::optional<std::string> options_after_name(const std::string& create_sql) {
 
 }  // namespace
 
-std::string database_comment_literal(const DatabaseEntry& db) {
-  std::optional<std::string> rest = options_after_name(db.create_sql);
+std::string database_comment(const std::string& create_sql) {
+  std::optional<std::string> rest = options_after_name(create_sql);
   if (!rest) return "";
   // The version comment holds only charset and collation names: the first " COMMENT '"
   // after it starts the comment, a string literal that runs to the end.
   std::size_t close = rest->find("*/");
   std::size_t at = rest->find(" COMMENT '", close == std::string::npos ? 0 : close);
-  return at == std::string::npos ? "" : rest->substr(at + 9);
+  return at == std::string::npos ? "" : rest->substr(at);
+}
+
+std::string database_comment_literal(const DatabaseEntry& db) {
+  std::string clause = database_comment(db.create_sql);
+  return clause.empty() ? "" : clause.substr(9);  // after " COMMENT "
 }
 
 std::string create_database_sql(const std::string& name, const DatabaseEntry& db,

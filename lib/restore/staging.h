@@ -72,6 +72,11 @@ std::vector<ForeignKeyRepair> foreign_keys_into(Session& s, const std::string& f
 bool foreign_key_exists(Session& s, const std::string& schema, const std::string& table,
                         const std::string& name);
 
+// The COMMENT clause of a SHOW CREATE DATABASE statement, as the server wrote it (MariaDB
+// 10.5+: "CREATE DATABASE `x` /*!40100 DEFAULT CHARACTER SET ... */ COMMENT 'text'" gives
+// " COMMENT 'text'"); "" when it has none.
+std::string database_comment(const std::string& create_sql);
+
 // A copy of `db` for creating its objects in `target`: names qualified with the source
 // database in the saved statements are requalified with `target`
 // (rename_database_references).

@@ -233,3 +233,14 @@ TEST_CASE("twenty keys keep their order", "[deferred]") {
   CHECK(s.create_sql == table(body));
   CHECK(s.add_indexes_sql == alter);
 }
+
+TEST_CASE("a table whose rows are not its own keeps its keys in its CREATE TABLE", "[deferred]") {
+  const std::string body = "  `id` int(11) NOT NULL,\n  `v` varchar(10) DEFAULT NULL,\n  KEY `k` (`id`)";
+  for (const char* engine : {"MRG_MyISAM", "FEDERATED", "BLACKHOLE", "SPIDER"})
+    require_unchanged(std::string("CREATE TABLE `t` (\n") + body + "\n) ENGINE=" + engine +
+                      " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci UNION=(`a`,`b`)");
+  // The same table in MyISAM has its key deferred.
+  SplitDdl s = split_secondary_indexes("CREATE TABLE `t` (\n" + body + "\n) ENGINE=MyISAM",
+                                       "`db`.`t`");
+  CHECK(s.add_indexes_sql == "ALTER TABLE `db`.`t` ADD KEY `k` (`id`)");
+}

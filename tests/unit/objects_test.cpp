@@ -11,9 +11,11 @@
 
 #include "archive/manifest.h"
 #include "archive_test_support.h"
+#include "catalog/catalog.h"
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
 #include "restore/objects.h"
+#include "restore/staging.h"
 
 using namespace omsbackup;
 
@@ -190,6 +192,17 @@ Manifest manifest_with_objects() {
                                           "utf8mb4_general_ci", "utf8mb4_unicode_ci"});
   d.objects.routines.push_back(RoutineDef{"PROCEDURE", "f", "CREATE PROCEDURE f() BEGIN END", "",
                                           "latin1", "latin1_swedish_ci", "latin1_swedish_ci"});
+  d.objects.routines.push_back(RoutineDef{"PACKAGE", "pkg",
+                                          "CREATE DEFINER=\"root\"@\"%\" PACKAGE \"pkg\" AS\n"
+                                          "  FUNCTION f RETURN INT;\nEND",
+                                          "PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,ORACLE",
+                                          "utf8mb4", "utf8mb4_general_ci", "utf8mb4_unicode_ci"});
+  d.objects.routines.push_back(RoutineDef{"PACKAGE BODY", "pkg",
+                                          "CREATE DEFINER=\"root\"@\"%\" PACKAGE BODY \"pkg\" AS\n"
+                                          "  n INT := 1;\n"
+                                          "  FUNCTION f RETURN INT AS BEGIN RETURN n; END;\nEND",
+                                          "PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,ORACLE",
+                                          "utf8mb4", "utf8mb4_general_ci", "utf8mb4_unicode_ci"});
   d.objects.triggers.push_back(TriggerDef{"tr", "orders", "CREATE TRIGGER tr ...", "ANSI_QUOTES",
                                           "utf8mb4", "utf8mb4_general_ci", "utf8mb4_unicode_ci"});
   d.objects.events.push_back(EventDef{"ev", "CREATE EVENT ev ON SCHEDULE EVERY 1 DAY DISABLE DO SELECT 1",
@@ -317,8 +330,14 @@ TEST_CASE("bad object entries are refused naming the object and the key", "[obje
              Catch::Contains("view 'obj_db.v2' has no 'create_sql'"));
   CHECK_THAT(corrupt_message(edited(m, [](auto& d) { d["views"][0]["name"] = 7; })),
              Catch::Contains("name is not a string"));
-  CHECK_THAT(corrupt_message(edited(m, [](auto& d) { d["routines"][0]["type"] = "PACKAGE"; })),
-             Catch::Contains("routine 'obj_db.f'.type is 'PACKAGE'"));
+  CHECK_THAT(corrupt_message(edited(m, [](auto& d) { d["routines"][0]["type"] = "LIBRARY"; })),
+             Catch::Contains("routine 'obj_db.f'.type is 'LIBRARY', not PROCEDURE, FUNCTION, "
+                             "PACKAGE or PACKAGE BODY"));
+  // A package body needs its package (the server cannot have one without it).
+  CHECK_THAT(corrupt_message(edited(m, [](auto& d) { d["routines"].erase(2); })),
+             Catch::Contains("routine 'obj_db.pkg' is a PACKAGE BODY without its PACKAGE"));
+  CHECK_THAT(corrupt_message(edited(m, [](auto& d) { d["routines"][3]["type"] = "PACKAGE"; })),
+             Catch::Contains("routines lists 'PACKAGE pkg' twice"));
   CHECK_THAT(
       corrupt_message(edited(m, [](auto& d) { d["routines"][1]["sql_mode"] = nullptr; })),
       Catch::Contains("routine 'obj_db.f'.sql_mode is not a string"));
@@ -334,4 +353,112 @@ TEST_CASE("bad object entries are refused naming the object and the key", "[obje
              Catch::Contains("views lists 'v`1' twice"));
   // A procedure and a function may share a name (both are "f" above).
   CHECK_NOTHROW(Manifest::from_json(m.to_json()));
+}
+
+TEST_CASE("the four routine types are known, others are not", "[objects]") {
+  for (const char* t : {"PROCEDURE", "FUNCTION", "PACKAGE", "PACKAGE BODY"}) CHECK(is_routine_type(t));
+  for (const char* t : {"", "procedure", "LIBRARY", "PACKAGE  BODY", "TRIGGER"})
+    CHECK_FALSE(is_routine_type(t));
+}
+
+TEST_CASE("a table whose rows are not its own round-trips through the manifest as ddl_only",
+          "[objects][manifest]") {
+  Manifest m = manifest_with_objects();
+  TableEntry merge;
+  merge.def.name = "all_parts";
+  merge.def.create_sql = "CREATE TABLE `all_parts` (`id` int) ENGINE=MRG_MyISAM UNION=(`a`,`b`)";
+  merge.def.columns.push_back(ColumnDef{"id", "int", "int(11)", false, false});
+  merge.def.ddl_only = "merge";
+  m.databases[0].tables.push_back(merge);
+  std::string text = m.to_json();
+  Manifest back = Manifest::from_json(text);
+  REQUIRE(back.databases.at(0).tables.size() == 2);
+  CHECK(back.databases[0].tables[0].def.ddl_only.empty());
+  CHECK(back.databases[0].tables[1].def.ddl_only == "merge");
+  CHECK(back.to_json() == text);
+  // Written only for such a table: the others read as archives before it existed.
+  auto j = nlohmann::ordered_json::parse(text);
+  CHECK_FALSE(j["databases"][0]["tables"][0].contains("ddl_only"));
+  CHECK(j["databases"][0]["tables"][1]["ddl_only"] == "merge");
+  // No "chunks" key at all: a reader from before ddl_only refuses the archive (it requires
+  // one) instead of expecting a chunk of the table.
+  CHECK(j["databases"][0]["tables"][0].contains("chunks"));
+  CHECK_FALSE(j["databases"][0]["tables"][1].contains("chunks"));
+  CHECK_THAT(corrupt_message(edited(back, [](auto& d) { d["tables"][1].erase("ddl_only"); })),
+             Catch::Contains("table 'obj_db.all_parts' has no 'chunks'"));
+
+  auto edit_merge = [&](auto edit) {
+    return edited(back, [&](auto& d) { edit(d["tables"][1]); });
+  };
+  CHECK_THAT(corrupt_message(edit_merge([](auto& t) { t["rows"] = 3; })),
+             Catch::Contains("table 'obj_db.all_parts' is ddl_only ('merge') but has rows"));
+  CHECK_THAT(corrupt_message(edit_merge([](auto& t) { t["chunk_key"].push_back("id"); })),
+             Catch::Contains("is ddl_only ('merge') but has rows or a chunk key"));
+  CHECK_THAT(corrupt_message(edit_merge([](auto& t) { t["chunks"] = nlohmann::ordered_json::array(); })),
+             Catch::Contains("table 'obj_db.all_parts' is ddl_only but lists chunks"));
+  CHECK_THAT(corrupt_message(edit_merge([](auto& t) { t["ddl_only"] = ""; })),
+             Catch::Contains("table 'obj_db.all_parts'.ddl_only is empty"));
+}
+
+TEST_CASE("where two statements first differ, for the proof's message", "[objects]") {
+  CHECK(first_difference("CREATE VIEW v AS select 1", "CREATE VIEW v AS select 1") == "");
+  CHECK(first_difference("abc", "abd") ==
+        "line 1, column 3: the archive has \"c\", the server \"d\"");
+  CHECK(first_difference("BEGIN\n  SET x = 1;\nEND", "BEGIN\n  SET x = 2;\nEND") ==
+        "line 2, column 11: the archive has \"1;\", the server \"2;\"");
+  CHECK(first_difference("a\nb", "a\nbc") ==
+        "line 2, column 2: the server's goes on with \"c\" where the archive's ends");
+  CHECK(first_difference("a\nbc\nd", "a\nb") ==
+        "line 2, column 2: the archive's goes on with \"c\" where the server's ends");
+  CHECK(first_difference("x", "\nx") == "line 1, column 1: the archive has \"x\", the server \"\"");
+  // The rest of a long line is cut to 80 bytes, not inside a UTF-8 character.
+  std::string longer = "x" + std::string(78, 'a') + "\xc3\xa9" + std::string(10, 'b');
+  std::string msg = first_difference(longer, "y");
+  CHECK(msg == "line 1, column 1: the archive has \"x" + std::string(78, 'a') +
+                   "...\", the server \"y\"");
+}
+
+TEST_CASE("engines whose rows are not the table's own are told apart", "[objects]") {
+  CHECK(ddl_only_reason("MRG_MyISAM") == "merge");
+  CHECK(ddl_only_reason("MRG_MYISAM") == "merge");
+  CHECK(ddl_only_reason("FEDERATED") == "remote");
+  CHECK(ddl_only_reason("SPIDER") == "remote");
+  CHECK(ddl_only_reason("SPHINX") == "remote");
+  CHECK(ddl_only_reason("BLACKHOLE") == "blackhole");
+  for (const char* e : {"InnoDB", "MyISAM", "Aria", "MEMORY", "CSV", "ARCHIVE", "CONNECT", ""})
+    CHECK(ddl_only_reason(e).empty());
+  CHECK_THAT(unsupported_engine_reason("CONNECT"), Catch::StartsWith("ENGINE 'CONNECT'"));
+  for (const char* e : {"InnoDB", "MRG_MyISAM", "FEDERATED", ""})
+    CHECK(unsupported_engine_reason(e).empty());
+}
+
+TEST_CASE("a database's COMMENT is found in SHOW CREATE DATABASE and kept on restore",
+          "[objects]") {
+  const std::string charset = " /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci */";
+  CHECK(database_comment("CREATE DATABASE `d`" + charset) == "");
+  CHECK(database_comment("CREATE DATABASE `d`" + charset + " COMMENT 'it''s \\\\ \"q\"'") ==
+        " COMMENT 'it''s \\\\ \"q\"'");
+  // A name holding what the clause looks like is skipped whole.
+  CHECK(database_comment("CREATE DATABASE `a */ COMMENT 'x' ``b`" + charset) == "");
+  CHECK(database_comment("CREATE DATABASE `a */ COMMENT 'x' ``b`" + charset + " COMMENT 'y'") ==
+        " COMMENT 'y'");
+  // MySQL 8 writes a second versioned comment and has no database comments.
+  CHECK(database_comment("CREATE DATABASE `d`" + charset + " /*!80016 DEFAULT ENCRYPTION='N' */") ==
+        "");
+  CHECK(database_comment("") == "");
+  DatabaseEntry d;
+  d.charset = "utf8mb4";
+  d.collation = "utf8mb4_bin";
+  d.create_sql = "CREATE DATABASE `d`" + charset + " COMMENT 'c'";
+  CHECK(database_comment_literal(d) == "'c'");
+  ServerInfo mariadb = ServerInfo::parse("10.11.6-MariaDB", "Debian");
+  ServerInfo mysql = ServerInfo::parse("8.0.36", "MySQL Community Server - GPL");
+  // On the server kind it came from: the archive's own statement, renamed.
+  CHECK(create_database_sql("n", d, mariadb, "MariaDB") == "CREATE DATABASE `n`" + charset + " COMMENT 'c'");
+  // Elsewhere: the options every server has (preflight refuses a comment MySQL cannot keep).
+  CHECK(create_database_sql("n", d, mysql, "MariaDB") ==
+        "CREATE DATABASE `n` CHARACTER SET `utf8mb4` COLLATE `utf8mb4_bin` COMMENT 'c'");
+  d.create_sql = "CREATE DATABASE `d`" + charset;
+  CHECK(create_database_sql("n", d, mysql, "MariaDB") ==
+        "CREATE DATABASE `n` CHARACTER SET `utf8mb4` COLLATE `utf8mb4_bin`");
 }
