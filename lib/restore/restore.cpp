@@ -32,6 +32,7 @@
 #include "restore/objects.h"
 #include "restore/row_batches.h"
 #include "restore/staging.h"
+#include "sql/connection_room.h"
 #include "sql/quote.h"
 #include "sql/session.h"
 #include "util/cancel.h"
@@ -124,6 +125,7 @@ class RestoreRun {
   std::unique_ptr<Journal> journal_;
   JournalState resumed_;
   bool use_insert_ = false;
+  unsigned threads_ = 1;  // loader connections, checked against the server in preflight
   std::size_t max_statement_ = 0;
   std::atomic<bool> stop_{false};
   RestoreReport report_;
@@ -211,6 +213,8 @@ void RestoreRun::preflight(Session& s) {
         "data and create views, routines, triggers and events; the restore stops at the first "
         "refusal, before any swap");
   check_left_out(s);
+  threads_ = fit_threads(s, o_.threads, report_.warnings);
+  report_.threads = threads_;
 }
 
 // A table the dump left out on purpose is not in the archive, and the swap (which moves
@@ -257,12 +261,8 @@ void RestoreRun::pin_worker(Session& s) {
 }
 
 void RestoreRun::open_workers() {
-  unsigned n = o_.threads != 0 ? o_.threads : std::max(1u, std::thread::hardware_concurrency());
-  report_.threads = n;
-  for (unsigned i = 0; i < n; ++i) {
-    workers_.push_back(std::make_unique<Session>(o_.connection));
-    pin_worker(*workers_.back());
-  }
+  for (unsigned i = 0; i < threads_; ++i)
+    workers_.push_back(std::make_unique<Session>(o_.connection, [this](Session& w) { pin_worker(w); }));
 }
 
 void RestoreRun::start_journal() {
@@ -730,7 +730,7 @@ void RestoreRun::mark_proven(Session& s, const Target& t) {
 RestoreReport RestoreRun::run() {
   choose_targets();
   report_.staged = !o_.in_place;
-  Session s(o_.connection);
+  Session s(o_.connection, [this](Session& w) { pin_worker(w); });
   preflight(s);
   for (const auto& t : targets_) report_.databases.push_back(t.names.name);
   if (o_.dry_run) {
@@ -755,7 +755,6 @@ RestoreReport RestoreRun::run() {
     report_.plan.push_back(fmt::format("load method: {}", report_.load_method));
     return report_;
   }
-  pin_worker(s);
   start_journal();
   try {
     run_steps(s);
