@@ -36,6 +36,7 @@ nlohmann::ordered_json to_json(const DumpReport& r, bool dry_run) {
   j["encrypted"] = !r.key_id.empty();
   if (!r.key_id.empty()) j["key_id"] = r.key_id;
   j["threads"] = r.threads;
+  j["warnings"] = r.warnings;
   j["seconds"] = r.seconds;
   j["rows"] = r.total_rows();
   j["raw_bytes"] = r.total_raw_bytes();
@@ -112,7 +113,8 @@ void print_summary(const DumpReport& r) {
 int main(int argc, char** argv) {
   return t::run_main("omsdump", [&] {
     CLI::App app{"omsdump: back up MySQL/MariaDB/OceanBase databases (OMS metadata) into a "
-                 "verified, compressed archive directory"};
+                 "verified, compressed archive directory",
+                 "omsdump"};
     app.set_help_flag("--help", "Print this help and exit");
     app.set_version_flag("--version", version());
     t::ConnectionFlags conn;
@@ -131,7 +133,10 @@ int main(int argc, char** argv) {
     app.add_option("-x,--exclude", o.exclude_tables,
                    "Skip tables matching this db.table glob pattern (repeatable)")
         ->allow_extra_args(false);
-    app.add_option("--threads,-t", o.threads, "Reader connections (default: number of cores)");
+    app.add_option("--threads,-t", o.threads,
+                   "Reader connections; 0 (the default): the number of cores, lowered to what the "
+                   "server accepts. More than the server accepts (max_connections less the "
+                   "connections open) is refused");
     app.add_option("--chunk-size", o.chunk_bytes,
                    "Target uncompressed chunk size, e.g. 64MiB (default), 512KiB")
         ->transform(CLI::AsSizeValue(false));
@@ -169,11 +174,7 @@ int main(int argc, char** argv) {
     app.add_flag("--dry-run", o.dry_run, "Print the plan (tables, chunks, estimates); write nothing");
     app.add_flag("--json", json, "Print a machine-readable report on stdout");
     app.add_flag("-q,--quiet", quiet, "No progress display");
-    try {
-      t::parse(app, conn, argc, argv);
-    } catch (const CLI::ParseError& e) {
-      return app.exit(e);
-    }
+    if (std::optional<int> status = t::parse(app, conn, argc, argv)) return *status;
     if (o.output.empty() && !o.dry_run)
       throw Error(Errc::invalid_argument, "--output", "name the archive directory to create");
     o.triggers = !skip_triggers;
@@ -199,6 +200,7 @@ int main(int argc, char** argv) {
     o.cancel = t::cancel_on_signals();
     DumpReport r = dump(o);
     progress.finish();
+    for (const auto& w : r.warnings) std::cerr << "omsdump: warning: " << w << "\n";
     if (json) {
       std::cout << to_json(r, o.dry_run).dump(2) << "\n";
     } else if (o.dry_run) {

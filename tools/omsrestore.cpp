@@ -14,8 +14,47 @@
 
 using namespace omsbackup;
 
-static int check(const std::string& archive, const EncryptionOptions& encryption) {
+static nlohmann::ordered_json check_json(const std::string& archive, const ArchiveInfo& a) {
+  nlohmann::ordered_json j;
+  j["archive"] = archive;
+  j["ok"] = true;
+  j["format_version"] = a.format_version;
+  j["files"] = a.files;
+  j["encrypted"] = a.encrypted;
+  if (a.encrypted) {
+    j["cipher"] = a.cipher;
+    j["key_id"] = a.key_id;
+  }
+  j["tool_version"] = a.tool_version;
+  j["server_flavor"] = a.server_flavor;
+  j["server_version"] = a.server_version;
+  j["started_at"] = a.started_at;
+  j["finished_at"] = a.finished_at;
+  j["consistency"] = a.consistency;
+  j["databases"] = nlohmann::json::array();
+  for (const auto& d : a.databases) {
+    nlohmann::ordered_json jd = {{"name", d.name}, {"charset", d.charset},
+                                 {"collation", d.collation}};
+    jd["tables"] = nlohmann::json::array();
+    for (const auto& t : a.tables) {
+      if (t.database != d.name) continue;
+      jd["tables"].push_back(nlohmann::ordered_json{{"table", t.table},
+                                                    {"rows", t.rows},
+                                                    {"chunks", t.chunks},
+                                                    {"raw_bytes", t.raw_bytes},
+                                                    {"stored_bytes", t.stored_bytes}});
+    }
+    j["databases"].push_back(jd);
+  }
+  return j;
+}
+
+static int check(const std::string& archive, const EncryptionOptions& encryption, bool json) {
   ArchiveInfo a = verify(archive, /*deep=*/true, encryption);
+  if (json) {
+    std::cout << check_json(archive, a).dump(2) << "\n";
+    return 0;
+  }
   std::cout << fmt::format("archive {}: OK (format v{}, {} files verified{})\n", archive,
                            a.format_version, a.files,
                            a.encrypted ? fmt::format(", encrypted with {}, key id {}, every "
@@ -67,7 +106,8 @@ std::string progress_line(const RestoreProgress& p) {
 int main(int argc, char** argv) {
   return tools::run_main("omsrestore", [&] {
     CLI::App app{"omsrestore: verify an omsdump archive, then restore its databases (built under "
-                 "a staging name, proven identical to the archive, swapped in) "};
+                 "a staging name, proven identical to the archive, swapped in) ",
+                 "omsrestore"};
     app.set_help_flag("--help", "Print this help and exit");
     app.set_version_flag("--version", version());
     tools::ConnectionFlags conn;
@@ -89,7 +129,10 @@ int main(int argc, char** argv) {
         ->allow_extra_args(false);
     app.add_option("--rename", renames, "Restore database SRC as DST (SRC=DST, repeatable)")
         ->allow_extra_args(false);
-    app.add_option("--threads,-t", o.threads, "Loader connections (default: number of cores)");
+    app.add_option("--threads,-t", o.threads,
+                   "Loader connections; 0 (the default): the number of cores, lowered to what the "
+                   "server accepts. More than the server accepts (max_connections less the "
+                   "connections open) is refused");
     app.add_option("--load-method", method, "auto, load-data (LOAD DATA LOCAL INFILE) or insert")
         ->check(CLI::IsMember({"auto", "load-data", "insert"}))
         ->capture_default_str();
@@ -106,19 +149,21 @@ int main(int argc, char** argv) {
     app.add_flag("--resume", o.resume, "Continue an interrupted restore from its journal");
     app.add_option("--journal", o.journal,
                    "Restore journal file (default: ARCHIVE.restore-journal)");
-    app.add_flag("--json", json, "Print a machine-readable report on stdout");
+    app.add_flag("--json", json,
+                 "Print a machine-readable report on stdout (with --check: what the archive holds)");
     app.add_flag("-q,--quiet", quiet, "No progress display");
-    try {
-      tools::parse(app, conn, argc, argv);
-    } catch (const CLI::ParseError& e) {
-      return app.exit(e);
-    }
-    if (check_only) return check(o.archive, o.encryption);
+    if (std::optional<int> status = tools::parse(app, conn, argc, argv)) return *status;
+    if (check_only) return check(o.archive, o.encryption, json);
     for (const auto& r : renames) {
       auto eq = r.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == r.size())
         throw Error(Errc::invalid_argument, "--rename " + r, "expected SRC=DST");
-      o.rename[r.substr(0, eq)] = r.substr(eq + 1);
+      std::string src = r.substr(0, eq);
+      if (auto [it, added] = o.rename.emplace(src, r.substr(eq + 1)); !added)
+        throw Error(Errc::invalid_argument, "--rename " + r,
+                    fmt::format("{} is already renamed to {} by another --rename; give one "
+                                "--rename per database",
+                                src, it->second));
     }
     o.verify = !no_verify;
     o.load_method = method == "load-data" ? LoadMethod::load_data

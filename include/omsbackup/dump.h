@@ -41,7 +41,9 @@ struct DumpOptions {
   // pattern (or there are none) and no exclude pattern.
   std::vector<std::string> include_tables, exclude_tables;
   std::string output;                  // the archive directory to create; must not exist
-  unsigned threads = 0;                // reader connections; 0 = the number of cores
+  // Reader connections; 0 = the number of cores, lowered to what the server accepts (with a
+  // warning). More than the server accepts (max_connections less those open) is refused.
+  unsigned threads = 0;
   std::uint64_t chunk_bytes = 64ull << 20;  // target uncompressed size of a chunk
   int compress_level = 1;              // zstd level, 1..19 (1: fastest; see docs/benchmarks.md)
   // With a key: every file of the archive, manifest included, is encrypted and
@@ -84,6 +86,7 @@ struct DumpReport {
   std::string consistency;  // what was achieved: lock, snapshot, snapshot-unverified, none
   std::string key_id;       // an encrypted archive's key id (16 hex digits); empty: plaintext
   unsigned threads = 0;
+  std::vector<std::string> warnings;  // e.g. the default --threads lowered to fit the server
   std::vector<TableReport> tables;
   double seconds = 0;
   std::uint64_t total_rows() const;

@@ -34,7 +34,9 @@ struct RestoreOptions {
   EncryptionOptions encryption;
   std::vector<std::string> databases;       // restore only these (archive names); empty = all
   std::map<std::string, std::string> rename;  // archive name -> target name (rm_331 -> rm_400)
-  unsigned threads = 0;                     // loader connections; 0 = the number of cores
+  // Loader connections; 0 = the number of cores, lowered to what the server accepts (with a
+  // warning). More than the server accepts (max_connections less those open) is refused.
+  unsigned threads = 0;
   LoadMethod load_method = LoadMethod::automatic;
   // false (default): build each database under a staging name, prove it, then swap it
   // in and drop the old copy. true: the old procedure — DROP DATABASE, CREATE DATABASE,

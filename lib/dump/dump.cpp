@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
-#include <thread>
 
 #include "archive/archive_writer.h"
 #include "catalog/catalog.h"
@@ -25,6 +24,7 @@
 #include "omsbackup/omsbackup.h"
 #include "oms/prune.h"
 #include "plan/planner.h"
+#include "sql/connection_room.h"
 #include "sql/quote.h"
 #include "sql/session.h"
 #include "util/cancel.h"
@@ -312,15 +312,15 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
   // The key first: a bad key file is refused before the server is contacted.
   std::optional<SecretKey> key = load_key(options.encryption);
   auto t0 = Clock::now();
-  unsigned threads = options.threads != 0 ? options.threads
-                                          : std::max(1u, std::thread::hardware_concurrency());
+  Session coordinator(options.connection, pin_reader_session);
+  // The readers must fit in what the server accepts: checked before anything changes.
+  std::vector<std::string> warnings;
+  const unsigned threads = fit_threads(coordinator, options.threads, warnings);
   // Pruning that deletes on the source runs first, outside any snapshot, in short
   // transactions.
   PruneReport pruned;
   if (options.prune.mode == PruneMode::remove && !options.dry_run)
     pruned = prune(options.connection, options.databases, options.prune, {}, options.cancel);
-  Session coordinator(options.connection);
-  pin_reader_session(coordinator);
 
   // Catalog and plan, before any lock is taken.
   CatalogOptions copts;
@@ -402,6 +402,7 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
 
   DumpReport report;
   report.threads = threads;
+  report.warnings = warnings;
   if (options.dry_run) {
     report.consistency = "none (dry run)";
     for (std::size_t di = 0; di < work.size(); ++di)

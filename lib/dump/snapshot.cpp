@@ -35,8 +35,7 @@ void start_snapshot(Session& s) {
 std::vector<std::unique_ptr<Session>> connect_readers(const ConnectionOptions& o, unsigned n) {
   std::vector<std::unique_ptr<Session>> v;
   for (unsigned i = 0; i < n; ++i) {
-    v.push_back(std::make_unique<Session>(o));
-    pin_reader_session(*v.back());
+    v.push_back(std::make_unique<Session>(o, pin_reader_session));
   }
   return v;
 }

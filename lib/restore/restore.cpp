@@ -33,6 +33,7 @@
 #include "restore/privileges.h"
 #include "restore/row_batches.h"
 #include "restore/staging.h"
+#include "sql/connection_room.h"
 #include "sql/quote.h"
 #include "sql/session.h"
 #include "util/cancel.h"
@@ -130,6 +131,7 @@ class RestoreRun {
   bool use_insert_ = false;
   std::atomic<bool> staged_{false};  // this run created a database on the server
   InsertLimits insert_limits_;
+  unsigned threads_ = 1;  // loader connections, checked against the server in preflight
   std::atomic<bool> stop_{false};
   RestoreReport report_;
   std::mutex mu_;
@@ -239,6 +241,8 @@ void RestoreRun::preflight(Session& s) {
   insert_limits_ = server_insert_limits(s);
   check_privileges(s);
   check_left_out(s);
+  threads_ = fit_threads(s, o_.threads, report_.warnings);
+  report_.threads = threads_;
 }
 
 // The privileges each database of the restore needs, named before anything changes. Only
@@ -341,12 +345,8 @@ void RestoreRun::pin_worker(Session& s) {
 }
 
 void RestoreRun::open_workers() {
-  unsigned n = o_.threads != 0 ? o_.threads : std::max(1u, std::thread::hardware_concurrency());
-  report_.threads = n;
-  for (unsigned i = 0; i < n; ++i) {
-    workers_.push_back(std::make_unique<Session>(o_.connection));
-    pin_worker(*workers_.back());
-  }
+  for (unsigned i = 0; i < threads_; ++i)
+    workers_.push_back(std::make_unique<Session>(o_.connection, [this](Session& w) { pin_worker(w); }));
 }
 
 void RestoreRun::start_journal() {
@@ -861,7 +861,7 @@ void RestoreRun::mark_proven(Session& s, const Target& t) {
 RestoreReport RestoreRun::run() {
   choose_targets();
   report_.staged = !o_.in_place;
-  Session s(o_.connection);
+  Session s(o_.connection, [this](Session& w) { pin_worker(w); });
   preflight(s);
   for (const auto& t : targets_) report_.databases.push_back(t.names.name);
   if (o_.dry_run) {
@@ -886,7 +886,6 @@ RestoreReport RestoreRun::run() {
     report_.plan.push_back(fmt::format("load method: {}", report_.load_method));
     return report_;
   }
-  pin_worker(s);
   open_workers();  // before the journal: "Too many connections" leaves nothing behind
   start_journal();
   try {

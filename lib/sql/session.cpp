@@ -4,7 +4,11 @@
 #include <mysqld_error.h>
 #include <errmsg.h>
 
+#include <netdb.h>
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -16,8 +20,18 @@
 namespace omsbackup {
 
 std::string ConnectionOptions::describe() const {
-  if (!socket.empty() && (host.empty() || host == "localhost")) return socket;
-  return fmt::format("{}:{}", host.empty() ? "localhost" : host, port == 0 ? 3306u : port);
+  // Connector/C's choice (mthd_my_real_connect): the unix socket when the host is empty or
+  // "localhost", else TCP; what is not set here comes from the option files' [client]
+  // group, else from the library's default.
+  const std::string files = defaults_file.empty() ? "the option files" : defaults_file;
+  if (host.empty() || host == "localhost") {
+    if (!socket.empty()) return socket;
+    return host.empty() ? fmt::format("the server {} names (else the local default socket)", files)
+                        : fmt::format("localhost (through the socket {} names, else the default one)",
+                                      files);
+  }
+  if (port != 0) return fmt::format("{}:{}", host, port);
+  return fmt::format("{} (on the port {} names, else the default port)", host, files);
 }
 
 namespace {
@@ -53,6 +67,60 @@ std::string server_message(unsigned err, const char* error) {
 }
 std::string server_message(MYSQL* m) { return server_message(mysql_errno(m), mysql_error(m)); }
 
+// The endpoint the client library connected to: what it reports for the connection.
+std::string connected_endpoint(MYSQL* m) {
+  const char* host = nullptr;
+  const char* socket = nullptr;
+  unsigned int port = 0;
+  mariadb_get_infov(m, MARIADB_CONNECTION_HOST, &host);
+  mariadb_get_infov(m, MARIADB_CONNECTION_PORT, &port);
+  mariadb_get_infov(m, MARIADB_CONNECTION_UNIX_SOCKET, &socket);
+  if (socket != nullptr && *socket != '\0') return socket;
+  return fmt::format("{}:{}", host != nullptr ? host : "localhost", port);
+}
+
+// The endpoint a failed mysql_real_connect tried. Connector/C reads the option files inside
+// mysql_real_connect into mysql->options and, with CLIENT_REMEMBER_OPTIONS, keeps them after
+// a failure (it has no getter for them); the rest is its own choice in
+// mthd_my_real_connect: an argument first, then the option files, then its default
+// (MYSQL_TCP_PORT, the "mysql" service, 3306; MYSQL_UNIX_PORT, MARIADB_UNIX_PORT,
+// MARIADB_UNIX_ADDR), and the socket when the host is empty or localhost.
+std::string attempted_endpoint(MYSQL* m, const ConnectionOptions& o) {
+  const st_mysql_options& read = m->options;
+  std::string host = !o.host.empty() ? o.host : read.host != nullptr ? read.host : "";
+  std::string socket = !o.socket.empty()          ? o.socket
+                       : read.unix_socket != nullptr ? read.unix_socket
+                                                     : "";
+  unsigned port = o.port != 0 ? o.port : read.port;
+  if ((host.empty() || host == "localhost") && read.protocol != MYSQL_PROTOCOL_TCP) {
+    if (socket.empty()) {
+      const char* env = std::getenv("MYSQL_UNIX_PORT");
+      if (env == nullptr) env = std::getenv("MARIADB_UNIX_PORT");
+      socket = env != nullptr ? env : MARIADB_UNIX_ADDR;
+    }
+    return socket;
+  }
+  if (port == 0) {
+    port = MARIADB_PORT;
+    if (const servent* s = getservbyname("mysql", "tcp"); s != nullptr)
+      port = ntohs(static_cast<std::uint16_t>(s->s_port));
+    if (const char* env = std::getenv("MYSQL_TCP_PORT"); env != nullptr)
+      port = static_cast<unsigned>(std::atoi(env));
+  }
+  return fmt::format("{}:{}", host.empty() ? "localhost" : host, port);
+}
+
+// The session settings exactness depends on: how values and DDL are sent and returned,
+// what a snapshot sees, that every SELECT returns every row (sql_select_limit), that a
+// statement commits (autocommit) and that SHOW CREATE quotes names. An --init-command must
+// leave them as the library set them.
+std::vector<std::string> guarded_settings(const ServerInfo& v) {
+  return {"sql_mode", "time_zone", "character_set_client", "character_set_connection",
+          "character_set_results", "collation_connection",
+          v.flavor == ServerFlavor::mysql && v.major >= 8 ? "transaction_isolation" : "tx_isolation",
+          "sql_select_limit", "autocommit", "sql_quote_show_create"};
+}
+
 void set_option(MYSQL* m, mysql_option opt, const void* arg, const char* name) {
   if (mysql_optionsv(m, opt, arg) != 0)
     throw Error(Errc::invalid_argument, name, "the client library refused this connection option");
@@ -60,7 +128,7 @@ void set_option(MYSQL* m, mysql_option opt, const void* arg, const char* name) {
 
 }  // namespace
 
-Session::Session(const ConnectionOptions& o) {
+Session::Session(const ConnectionOptions& o, const std::function<void(Session&)>& pin) {
   library_init_once();
   mysql_ = mysql_init(nullptr);
   if (mysql_ == nullptr) throw Error(Errc::internal, "mysql_init", "out of memory");
@@ -107,21 +175,28 @@ Session::Session(const ConnectionOptions& o) {
       my_bool off = 0;
       set_option(mysql_, MYSQL_OPT_SSL_ENFORCE, &off, "--ssl-mode");
     }
-    endpoint_ = o.describe();
     const char* host = o.host.empty() ? nullptr : o.host.c_str();
     const char* user = o.user.empty() ? nullptr : o.user.c_str();
+    // Unset: Connector/C takes the option file's password, else MYSQL_PWD.
     const char* pass = o.password ? o.password->c_str() : nullptr;
     const char* sock = o.socket.empty() ? nullptr : o.socket.c_str();
-    if (!mysql_real_connect(mysql_, host, user, pass, nullptr, o.port, sock, CLIENT_MULTI_RESULTS)) {
+    if (!mysql_real_connect(mysql_, host, user, pass, nullptr, o.port, sock,
+                            CLIENT_MULTI_RESULTS | CLIENT_REMEMBER_OPTIONS)) {
       throw Error::server(mysql_errno(mysql_), mysql_sqlstate(mysql_), mysql_error(mysql_),
-                          fmt::format("connecting to {}", endpoint_));
+                          fmt::format("connecting to {}", attempted_endpoint(mysql_, o)));
     }
+    endpoint_ = connected_endpoint(mysql_);
     if (o.ssl_mode != SslMode::preferred && o.ssl_mode != SslMode::disabled &&
         mysql_get_ssl_cipher(mysql_) == nullptr) {
       throw Error::server(CR_SSL_CONNECTION_ERROR, "HY000",
                           "TLS/SSL error: SSL is required, but the server does not support it",
                           fmt::format("connecting to {}", endpoint_));
     }
+    // An option file's default-character-set (read at connect, after our option) must not
+    // change the connection's character set.
+    if (std::strcmp(mysql_character_set_name(mysql_), "utf8mb4") != 0 &&
+        mysql_set_character_set(mysql_, "utf8mb4") != 0)
+      fail("SET NAMES utf8mb4", "pinning the connection's character set to utf8mb4");
     // Pin what changes how values and DDL look: no ANSI_QUOTES or
     // NO_BACKSLASH_ESCAPES (our quoting relies on that), id 0 kept as 0, zero dates
     // accepted, UTC for TIMESTAMP values.
@@ -131,10 +206,49 @@ Session::Session(const ConnectionOptions& o) {
     if (!v.rows.empty()) {
       server_ = ServerInfo::parse(v.rows[0][0].value_or(""), v.rows[0][1].value_or(""));
     }
+    if (pin) pin(*this);
+    run_init_commands(o.init_commands);
   } catch (...) {
     mysql_close(mysql_);
     mysql_ = nullptr;
     throw;
+  }
+}
+
+// The values of `names` (those the server has: an unknown one is dropped from `names`).
+std::vector<std::string> Session::read_settings(std::vector<std::string>& names) {
+  std::vector<std::string> values;
+  for (auto it = names.begin(); it != names.end();) {
+    try {
+      values.push_back(scalar(fmt::format("SELECT @@SESSION.{}", *it),
+                              "reading the session settings --init-command must leave alone")
+                           .value_or("NULL"));
+      ++it;
+    } catch (const Error& e) {
+      if (e.server_errno() != ER_UNKNOWN_SYSTEM_VARIABLE) throw;
+      it = names.erase(it);
+    }
+  }
+  return values;
+}
+
+void Session::run_init_commands(const std::vector<std::string>& commands) {
+  if (commands.empty()) return;
+  std::vector<std::string> names = guarded_settings(server_);
+  const std::vector<std::string> before = read_settings(names);
+  for (const auto& sql : commands) {
+    const std::string flag = fmt::format("--init-command \"{}\"", short_sql(sql));
+    execute(sql, "running " + flag);
+    std::vector<std::string> still = names;
+    const std::vector<std::string> after = read_settings(still);
+    for (std::size_t i = 0; i < names.size() && i < after.size(); ++i) {
+      if (before[i] == after[i]) continue;
+      throw Error(Errc::invalid_argument, flag,
+                  fmt::format("changes {} from '{}' to '{}' (on {}), which omsbackup sets on every "
+                              "connection so that nothing is read or written differently; leave "
+                              "it out of --init-command",
+                              names[i], before[i], after[i], endpoint_));
+    }
   }
 }
 

@@ -58,8 +58,12 @@ using LocalInfileSource = std::function<std::size_t(char* buf, std::size_t size)
 
 class Session {
  public:
-  // Connects, pins utf8mb4, and throws Error naming the server on failure.
-  explicit Session(const ConnectionOptions& options);
+  // Connects, pins utf8mb4, sql_mode and time_zone, runs `pin` (the caller's own session
+  // settings, e.g. a reader's) and then options.init_commands, so that those come last.
+  // Throws Error naming the server on failure: the endpoint Connector/C tried, with what
+  // it read from the option files.
+  explicit Session(const ConnectionOptions& options,
+                   const std::function<void(Session&)>& pin = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -91,11 +95,14 @@ class Session {
   std::uint64_t affected_rows() const;
   unsigned warning_count() const;
   const ServerInfo& server() const noexcept { return server_; }
+  // What the client library connected to: "host:port" or the socket path.
   const std::string& endpoint() const noexcept { return endpoint_; }
 
  private:
   [[noreturn]] void fail(std::string_view sql, std::string_view doing) const;
   void run(std::string_view sql, std::string_view doing);
+  void run_init_commands(const std::vector<std::string>& commands);
+  std::vector<std::string> read_settings(std::vector<std::string>& names);
 
   st_mysql* mysql_ = nullptr;
   std::string endpoint_;

@@ -11,7 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
+#include <thread>
+
+#include <fmt/ranges.h>
 
 #include "server.h"
 
@@ -180,4 +184,131 @@ TEST_CASE("SIGTERM stops a dump cleanly: no archive left, non-zero status", "[cl
   CHECK(contains(log, "cancelled"));
   CHECK_FALSE(std::filesystem::exists(archive));
   s->execute("DROP DATABASE cli_sig");
+}
+
+TEST_CASE("every bad argument exits 2 and is printed with the tool's name", "[cli]") {
+  struct Case {
+    const char* tool;  // environment variable naming it
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"OMSDUMP", {"--no-such-flag"}, "--no-such-flag"},
+      {"OMSDUMP", {"--threads", "many", "-B", "rm", "-o", "/tmp/x"}, "--threads"},
+      {"OMSDUMP", {"--compress-level", "99", "-B", "rm", "-o", "/tmp/x"}, "--compress-level"},
+      {"OMSDUMP", {"--consistency", "sometimes", "-B", "rm"}, "--consistency"},
+      {"OMSDUMP", {"--connect-timeout", "0", "-B", "rm"}, "--connect-timeout"},
+      {"OMSDUMP", {"--defaults-file", "/nonexistent/omsb.cnf", "-B", "rm"}, "/nonexistent/omsb.cnf"},
+      {"OMSRESTORE", {}, "ARCHIVE"},
+      {"OMSRESTORE", {"--load-method", "fast", "/tmp/x"}, "--load-method"},
+      {"OMSRESTORE", {"/tmp/x", "/tmp/y"}, "/tmp/y"},
+      {"OMSRESTORE", {"--rename", "rm", "/tmp/x"}, "--rename rm"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {tool_path(c.tool)};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const std::string name = std::string(c.tool) == "OMSDUMP" ? "omsdump" : "omsrestore";
+    ToolResult r = run_tool(argv);
+    INFO(name << " " << fmt::format("{}", fmt::join(c.args, " ")) << ": " << r.all());
+    CHECK(r.status == 2);
+    CHECK(r.err.rfind(name + ": ", 0) == 0);
+    CHECK(contains(r.err, c.says));
+  }
+}
+
+TEST_CASE("--help names the program in its usage line and says what --threads 0 means", "[cli]") {
+  for (const char* tool : {"OMSDUMP", "OMSRESTORE"}) {
+    const std::string name = std::string(tool) == "OMSDUMP" ? "omsdump" : "omsrestore";
+    ToolResult r = run_tool({tool_path(tool), "--help"});
+    INFO(r.all());
+    CHECK(r.status == 0);
+    CHECK(contains(r.out, "Usage: " + name + " [OPTIONS]"));
+    CHECK(contains(r.out, "0 (the default): the number of cores"));
+    for (const char* flag : {"--init-command", "--connect-timeout"}) CHECK(contains(r.out, flag));
+  }
+}
+
+TEST_CASE("--threads beyond what the server accepts is refused before anything starts", "[cli]") {
+  auto s = sandbox_session();
+  s->execute("DROP DATABASE IF EXISTS cli_thr");
+  s->execute("DROP DATABASE IF EXISTS cli_thr_r");
+  s->execute("CREATE DATABASE cli_thr");
+  s->execute("CREATE TABLE cli_thr.t (id INT PRIMARY KEY)");
+  s->execute("INSERT INTO cli_thr.t SELECT seq FROM cli_thr.seq_1_to_100");
+  const std::string max = s->scalar("SELECT @@max_connections").value_or("?");
+  const std::string dir = temp_dir("threads");
+  const std::string dump = tool_path("OMSDUMP"), restore = tool_path("OMSRESTORE");
+  const std::string cnf = "--defaults-file=" + sandbox_cnf();
+
+  for (bool dry_run : {false, true}) {
+    std::vector<std::string> argv = {dump, cnf, "-B", "cli_thr", "--threads", "100000", "-o",
+                                     dir + "/refused"};
+    if (dry_run) argv.push_back("--dry-run");
+    ToolResult d = run_tool(argv);
+    INFO(d.all());
+    CHECK(d.status == 2);
+    CHECK(contains(d.err, "omsdump: --threads 100000: "));
+    CHECK(contains(d.err, "max_connections=" + max));
+    CHECK_FALSE(std::filesystem::exists(dir + "/refused"));
+  }
+  // 0, the default: the number of cores (the sandbox accepts that many).
+  ToolResult plan = run_tool({dump, cnf, "-B", "cli_thr", "--threads", "0", "--dry-run", "--json"});
+  INFO(plan.all());
+  REQUIRE(plan.status == 0);
+  CHECK(nlohmann::json::parse(plan.out).at("threads") ==
+        std::max(1u, std::thread::hardware_concurrency()));
+
+  const std::string archive = dir + "/archive";
+  REQUIRE(run_tool({dump, cnf, "-B", "cli_thr", "-o", archive}).status == 0);
+  ToolResult r = run_tool({restore, cnf, "--threads", "100000", "--rename", "cli_thr=cli_thr_r", archive});
+  INFO(r.all());
+  CHECK(r.status == 2);
+  CHECK(contains(r.err, "omsrestore: --threads 100000: "));
+  CHECK(contains(r.err, "max_connections=" + max));
+  CHECK_FALSE(std::filesystem::exists(archive + ".restore-journal"));
+  CHECK(s->scalar("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE "
+                  "'cli\\_thr\\_r%'") == "0");
+  s->execute("DROP DATABASE cli_thr");
+}
+
+TEST_CASE("a second --rename of the same database is refused", "[cli]") {
+  ToolResult r = run_tool({tool_path("OMSRESTORE"), "--rename", "rm=a", "--rename", "rm=b", "--dry-run",
+                           "/nonexistent/archive"});
+  INFO(r.all());
+  CHECK(r.status == 2);
+  CHECK(contains(r.err, "omsrestore: --rename rm=b: rm is already renamed to a"));
+}
+
+TEST_CASE("omsrestore --check --json prints what the archive holds as JSON", "[cli]") {
+  auto s = sandbox_session();
+  s->execute("DROP DATABASE IF EXISTS cli_json");
+  s->execute("CREATE DATABASE cli_json CHARACTER SET latin1");
+  s->execute("CREATE TABLE cli_json.a (id INT PRIMARY KEY)");
+  s->execute("INSERT INTO cli_json.a SELECT seq FROM cli_json.seq_1_to_50");
+  s->execute("CREATE TABLE cli_json.b (id INT PRIMARY KEY)");
+  s->execute("INSERT INTO cli_json.b SELECT seq FROM cli_json.seq_1_to_20");
+  const std::string archive = fresh_path("check-json");
+  REQUIRE(run_tool({tool_path("OMSDUMP"), "--defaults-file=" + sandbox_cnf(), "-B", "cli_json", "-o",
+                    archive})
+              .status == 0);
+  ToolResult r = run_tool({tool_path("OMSRESTORE"), "--check", "--json", archive});
+  INFO(r.all());
+  REQUIRE(r.status == 0);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  CHECK(j.at("archive") == archive);
+  CHECK(j.at("ok") == true);
+  CHECK(j.at("encrypted") == false);
+  CHECK(j.at("format_version").get<int>() >= 1);
+  // The same as the text report says.
+  ToolResult text = run_tool({tool_path("OMSRESTORE"), "--check", archive});
+  CHECK(contains(text.out, fmt::format("{} files verified", j.at("files").get<int>())));
+  CHECK(contains(text.out, fmt::format("consistency: {}", j.at("consistency").get<std::string>())));
+  REQUIRE(j.at("databases").size() == 1);
+  const auto& db = j.at("databases")[0];
+  CHECK(db.at("name") == "cli_json");
+  CHECK(db.at("charset") == "latin1");
+  std::map<std::string, std::uint64_t> rows;
+  for (const auto& t : db.at("tables")) rows[t.at("table").get<std::string>()] = t.at("rows");
+  CHECK(rows == std::map<std::string, std::uint64_t>{{"a", 50}, {"b", 20}});
+  s->execute("DROP DATABASE cli_json");
 }

@@ -92,8 +92,29 @@ struct TempDirCleanup : Catch::TestEventListenerBase {
     std::filesystem::remove_all(root, ec);
   }
 };
+
+// The tests run the tools (and the mariadb client) as the sandbox's settings say, whatever
+// the caller's shell holds: MYSQL_PWD, MYSQL_HOST and the rest are read by Connector/C or
+// the mariadb client when a setting is not given, and ~/.my.cnf (also $MYSQL_HOME/my.cnf)
+// by both when no --defaults-file is named; an option file's password even beats
+// MYSQL_PWD, as with the mysql client. So they are removed, and HOME is an empty directory
+// of this run. A test that wants one of them sets it for its child (SpawnOptions::env).
+struct HermeticEnvironment : Catch::TestEventListenerBase {
+  using TestEventListenerBase::TestEventListenerBase;
+  void testRunStarting(const Catch::TestRunInfo&) override {
+    for (const char* name : {"MYSQL_PWD", "MYSQL_HOST", "MYSQL_TCP_PORT", "MYSQL_UNIX_PORT",
+                             "MARIADB_UNIX_PORT", "MYSQL_HOME", "MARIADB_HOME", "MYSQL_TEST_LOGIN_FILE",
+                             "MYSQL_GROUP_SUFFIX", "MARIADB_GROUP_SUFFIX"})
+      unsetenv(name);
+    std::string home = run_root() + "/home";
+    if (mkdir(home.c_str(), 0700) != 0 && errno != EEXIST)
+      throw std::runtime_error("cannot create " + home);
+    setenv("HOME", home.c_str(), 1);
+  }
+};
 }  // namespace
 CATCH_REGISTER_LISTENER(TempDirCleanup)
+CATCH_REGISTER_LISTENER(HermeticEnvironment)
 
 std::string fresh_path(const std::string& tag) { return temp_dir(tag) + "/archive"; }
 

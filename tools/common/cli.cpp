@@ -37,6 +37,16 @@ void add_connection_flags(CLI::App& app, ConnectionFlags& f) {
   app.add_option("--ssl-ca", f.ssl_ca, "CA certificate file")->check(CLI::ExistingFile);
   app.add_option("--ssl-cert", f.ssl_cert, "Client certificate file")->check(CLI::ExistingFile);
   app.add_option("--ssl-key", f.ssl_key, "Client key file")->check(CLI::ExistingFile);
+  app.add_option("--connect-timeout", f.connect_timeout,
+                 "Seconds to wait for the server to accept a connection")
+      ->check(CLI::Range(1u, 86400u))
+      ->capture_default_str();
+  app.add_option("--init-command", f.init_commands,
+                 "SQL statement run on every connection once the tool has set it up (repeatable, "
+                 "in order), e.g. \"SET SESSION ob_query_timeout = 86400000000\"; refused if it "
+                 "changes a setting the tool relies on (sql_mode, time_zone, character sets, "
+                 "isolation level, sql_select_limit, autocommit, sql_quote_show_create)")
+      ->allow_extra_args(false);
   app.add_option("--oms-config", f.oms_configs,
                  "OMS config.yaml (repeat once per region): MetaDB connection and the rm, cm and "
                  "heartbeat databases; other flags override it")
@@ -69,7 +79,7 @@ static std::string prompt_password() {
   return pw;
 }
 
-void parse(CLI::App& app, ConnectionFlags& f, int argc, char** argv) {
+std::optional<int> parse(CLI::App& app, ConnectionFlags& f, int argc, char** argv) {
   std::vector<std::string> rest;
   bool only_positionals = false;
   for (int i = 1; i < argc; ++i) {
@@ -87,7 +97,21 @@ void parse(CLI::App& app, ConnectionFlags& f, int argc, char** argv) {
     rest.emplace_back(a);
   }
   std::reverse(rest.begin(), rest.end());  // CLI11 takes the arguments last first
-  app.parse(rest);
+  try {
+    app.parse(rest);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // CLI11's own statuses (104-109) and its unprefixed message would be the only ones that
+    // differ from every other bad argument.
+    std::cerr << fmt::format("{0}: {1}\n{0}: see {0} --help\n", app.get_name(), e.what());
+    return 2;
+  }
+  return std::nullopt;
 }
 
 ConnectionOptions connection_options(ConnectionFlags& f) {
@@ -105,6 +129,8 @@ ConnectionOptions connection_options(ConnectionFlags& f) {
   }
   if (!f.user.empty()) o.user = f.user;
   o.defaults_file = f.defaults_file;
+  o.connect_timeout_s = f.connect_timeout;
+  o.init_commands = f.init_commands;
   o.ssl_ca = f.ssl_ca;
   o.ssl_cert = f.ssl_cert;
   o.ssl_key = f.ssl_key;
@@ -114,17 +140,18 @@ ConnectionOptions connection_options(ConnectionFlags& f) {
   else if (mode == "required") o.ssl_mode = SslMode::required;
   else if (mode == "verify_ca") o.ssl_mode = SslMode::verify_ca;
   else if (mode == "verify_identity") o.ssl_mode = SslMode::verify_identity;
+  // Without -p, the password stays as config.yaml gave it, or unset: then Connector/C takes
+  // the option file's, else MYSQL_PWD, like the mysql client (MYSQL_PWD set for another
+  // server must not beat the option file named for this one).
   if (f.password_flag) {
     if (!f.password.empty()) {
       o.password = f.password;
-      std::fputs("warning: a password on the command line is insecure; use MYSQL_PWD, "
-                 "--defaults-file or -p alone to be prompted\n",
+      std::fputs("warning: a password on the command line is insecure; use --defaults-file, "
+                 "MYSQL_PWD or -p alone to be prompted\n",
                  stderr);
     } else {
       o.password = prompt_password();
     }
-  } else if (const char* env = std::getenv("MYSQL_PWD"); env != nullptr) {
-    o.password = env;
   }
   f.password.assign(f.password.size(), '\0');
   return o;

@@ -17,6 +17,8 @@ namespace omsbackup::tools {
 struct ConnectionFlags {
   std::string host, socket, user, defaults_file, ssl_mode = "preferred", ssl_ca, ssl_cert, ssl_key;
   unsigned port = 0;
+  unsigned connect_timeout = 10;
+  std::vector<std::string> init_commands;  // --init-command, in order
   std::string password;       // only when given as -pVALUE (discouraged)
   bool password_flag = false;  // -p or --password given at all
   std::vector<std::string> oms_configs;  // --oms-config files, one per region
@@ -28,12 +30,16 @@ void add_connection_flags(CLI::App& app, ConnectionFlags& flags);
 // Parses argv like the mysql client: the password is only ever attached (-pVALUE,
 // --password=VALUE) and -p or --password alone means "prompt", so `-p ARCHIVE` never
 // swallows the next argument. A password given on argv is wiped from it at once.
-void parse(CLI::App& app, ConnectionFlags& flags, int argc, char** argv);
+// Returns the exit status when the tool must stop here: 0 after --help or --version, 2
+// after a bad argument (printed as "<tool>: <what is wrong>", the tool being app's name).
+std::optional<int> parse(CLI::App& app, ConnectionFlags& flags, int argc, char** argv);
 
 // Resolves the connection: --oms-config files first (MetaDB host, port, user, password
 // and the OMS databases, into flags.oms_databases), then the command-line flags over
-// them. The password: -pVALUE, -p alone prompts on the terminal without echo, else
-// MYSQL_PWD, else config.yaml's oms_meta_password, else the option file's [client] group.
+// them. The password, first found: -pVALUE (or -p alone: a prompt on the terminal
+// without echo), config.yaml's oms_meta_password, the option file's [client] group
+// (--defaults-file, else the default option files such as ~/.my.cnf), MYSQL_PWD. The
+// last two are left to Connector/C, whose order is the mysql client's.
 ConnectionOptions connection_options(ConnectionFlags& flags);
 
 // Runs the tool's body: prints omsbackup::Error as "<tool>: <message>" and maps it
