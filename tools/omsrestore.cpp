@@ -122,6 +122,8 @@ int main(int argc, char** argv) {
     tools::ProgressPrinter progress("omsrestore");
     if (!quiet && !o.dry_run)
       o.on_progress = [&](const RestoreProgress& p) { progress.update(progress_line(p)); };
+    if (!o.dry_run)
+      o.on_lock_wait = [&](const LockWait& w) { progress.note("waiting: " + w.message); };
     o.cancel = tools::cancel_on_signals();
     RestoreReport r = restore(o);
     progress.finish();

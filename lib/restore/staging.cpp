@@ -1,10 +1,12 @@
 #include "restore/staging.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
 #include "sql/quote.h"
+#include "sql/lock_watch.h"
 #include "sql/session.h"
 #include "util/sha256.h"
 #include "util/test_hook.h"
@@ -103,6 +105,29 @@ void drop_objects(Session& s, const std::string& db) {
 std::string create_database_sql(const std::string& name, const DatabaseEntry& db) {
   return fmt::format("CREATE DATABASE {} CHARACTER SET {} COLLATE {}", quote_identifier(name),
                      quote_identifier(db.charset), quote_identifier(db.collation));
+}
+
+void wait_for_live_tables(Session& s, const std::vector<std::string>& databases) {
+  std::string sql;
+  for (const auto& db : databases)
+    for (const auto& t : base_tables(s, db))
+      sql += (sql.empty() ? "LOCK TABLES " : ", ") + quote_qualified(db, t) + " WRITE";
+  if (sql.empty()) return;
+  try {
+    test_point("swap.waiting");
+    s.execute(sql, fmt::format("waiting until no other connection uses the tables of {} (to "
+                               "swap the restored tables in)",
+                               fmt::join(databases, ", ")));
+  } catch (const Error& e) {
+    // A lock wait timeout, a cancel (KILL QUERY) or a lost connection stop the restore;
+    // anything else is left for the swap itself to meet.
+    constexpr unsigned kLockWaitTimeout = 1205, kQueryInterrupted = 1317;
+    if (e.server_errno() == kLockWaitTimeout || e.server_errno() == kQueryInterrupted ||
+        is_connection_error(e.server_errno()))
+      throw;
+    return;
+  }
+  s.execute("UNLOCK TABLES", "releasing the table locks");
 }
 
 void swap_in(Session& s, const TargetNames& n, const DatabaseEntry& db) {
