@@ -720,6 +720,7 @@ TEST_CASE("omsrestore killed at any step leaves the old data or resumes to the s
       {"restore.proving:1", false, 1, L::old_all, L::old_all},
       {"restore.proved:4", false, 2, L::old_all, L::old_all},
       {"restore.proven:1", false, 1, L::old_all, L::old_all},
+      {"swap.waiting:1", false, 1, L::old_all, L::old_all},
       {"restore.swapping:1", false, 1, L::old_all, L::old_all},
       {"swap.old-created:1", false, 1, L::old_all, L::old_all},
       {"swap.objects-dropped:1", false, 1, L::old_tables, L::old_all},
