@@ -209,10 +209,21 @@ void LockWatch::poll(bool cancelling) {
     }
     if (cancelling) {
       // The caller asked to stop: the statement has not got its lock, so it has changed
-      // nothing yet; stop it rather than wait.
+      // nothing yet; stop it rather than wait. (Looked at again just before: one that got
+      // its lock meanwhile is left to finish.)
+      std::optional<std::string> still = session_->scalar(
+          fmt::format("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = {} AND "
+                      "COMMAND = 'Query'",
+                      id),
+          "looking at a waiting statement again");
+      if (!still || !is_lock_wait(*still)) continue;
+      {
+        // Recorded first: the stopped statement's error may reach explain() before KILL
+        // QUERY returns here.
+        std::lock_guard lock(mu_);
+        killed_.insert(id);
+      }
       session_->execute(fmt::format("KILL QUERY {}", id), "stopping a statement that waits for a lock");
-      std::lock_guard lock(mu_);
-      killed_.insert(id);
       continue;
     }
     if (report) {

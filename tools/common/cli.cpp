@@ -43,7 +43,7 @@ void add_connection_flags(CLI::App& app, ConnectionFlags& f) {
       ->allow_extra_args(false);  // one file per flag: `--oms-config F ARCHIVE` keeps ARCHIVE
   app.add_option("--lock-wait-timeout", f.lock_wait_timeout,
                  "Seconds a statement may wait for a lock another connection holds before it "
-                 "fails naming the holder (the server's lock_wait_timeout is a day)")
+                 "fails naming the holder (the server's default is a day)")
       ->check(CLI::Range(1u, 31536000u))
       ->capture_default_str();
 }
