@@ -197,6 +197,7 @@ int main(int argc, char** argv) {
         progress.update(progress_line(p), p.chunks_done == p.chunks_total);
       };
     }
+    o.on_lock_wait = [&](const LockWait& w) { progress.note("waiting: " + w.message); };
     o.cancel = t::cancel_on_signals();
     DumpReport r = dump(o);
     progress.finish();

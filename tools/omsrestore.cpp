@@ -177,6 +177,8 @@ int main(int argc, char** argv) {
       o.on_progress = [&](const RestoreProgress& p) {
         progress.update(progress_line(p), p.phase == "done");  // the final state always shows
       };
+    if (!o.dry_run)
+      o.on_lock_wait = [&](const LockWait& w) { progress.note("waiting: " + w.message); };
     o.cancel = tools::cancel_on_signals();
     RestoreReport r = restore(o);
     progress.finish();

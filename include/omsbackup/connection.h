@@ -30,6 +30,11 @@ struct ConnectionOptions {
   unsigned connect_timeout_s = 10;
   unsigned read_timeout_s = 3600;   // long reads and loads must not be cut
   unsigned write_timeout_s = 3600;
+  // How long one statement may wait for a metadata or table lock another connection holds
+  // (SET SESSION lock_wait_timeout on every session; the server's own default is a day).
+  // When it runs out the statement fails, naming the holder (docs/restore.md, "Waiting for
+  // locks"). 0: leave the server's setting.
+  unsigned lock_wait_timeout_s = 60;
 
   // SQL run, in this order, on every connection once the library has set it up
   // (sql_mode, time_zone, character sets, isolation, timeouts), so its settings win over

@@ -9,6 +9,7 @@
 
 #include "omsbackup/connection.h"
 #include "omsbackup/encryption.h"
+#include "omsbackup/lock_wait.h"
 #include "omsbackup/prune.h"
 
 namespace omsbackup {
@@ -59,7 +60,11 @@ struct DumpOptions {
   bool allow_empty = false;
   bool dry_run = false;                // plan only: nothing is written
   std::function<void(const DumpProgress&)> on_progress;  // optional
-  const std::atomic<bool>* cancel = nullptr;              // optional: set to stop the dump
+  // Optional: a statement has waited a few seconds for a lock another connection holds
+  // (called from a watcher thread, again about every 10 s while it waits).
+  std::function<void(const LockWait&)> on_lock_wait;
+  // Optional: set to stop the dump; a statement waiting for a lock is stopped at once.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ChunkReport {

@@ -10,6 +10,7 @@
 
 #include "omsbackup/connection.h"
 #include "omsbackup/encryption.h"
+#include "omsbackup/lock_wait.h"
 
 namespace omsbackup {
 
@@ -53,9 +54,14 @@ struct RestoreOptions {
   bool resume = false;       // continue an interrupted restore from its journal
   std::string journal;       // default: "<archive>.restore-journal"
   std::function<void(const RestoreProgress&)> on_progress;  // optional
+  // Optional: a statement has waited a few seconds for a lock another connection holds
+  // (called from a watcher thread, again about every 10 s while it waits).
+  std::function<void(const LockWait&)> on_lock_wait;
   // Optional. Set, it stops the restore before the first swap (Errc::cancelled; the journal
-  // stays for `resume`). Once a swap has begun the restore finishes instead, with a
-  // warning, so that no database is left restored while another is not.
+  // stays for `resume`); a statement waiting for a lock is stopped at once (KILL QUERY), also
+  // the swap's RENAME while no database's RENAME has completed. Once one has, the restore
+  // finishes instead, with a warning, so that no database is left restored while another is
+  // not.
   const std::atomic<bool>* cancel = nullptr;
 };
 

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@ namespace omsbackup {
 WritableFile::~WritableFile() = default;
 SequentialFile::~SequentialFile() = default;
 Env::~Env() = default;
+FileLock::~FileLock() = default;
 
 void throw_io_error(const std::string& path, std::string_view what, int err) {
   std::string message(what);
@@ -238,6 +240,67 @@ class PosixEnv final : public Env {
 Env& Env::posix() {
   static PosixEnv env;
   return env;
+}
+
+namespace {
+
+class PosixFileLock final : public FileLock {
+ public:
+  PosixFileLock(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixFileLock() override {
+    // Removed while still locked, and only if it is still this file: a process that opened
+    // it meanwhile finds, once it gets the lock, that the path no longer names its file.
+    struct stat mine {}, now {};
+    if (::fstat(fd_, &mine) == 0 && ::lstat(path_.c_str(), &now) == 0 &&
+        mine.st_dev == now.st_dev && mine.st_ino == now.st_ino)
+      ::unlink(path_.c_str());
+    ::close(fd_);
+  }
+  PosixFileLock(const PosixFileLock&) = delete;
+  PosixFileLock& operator=(const PosixFileLock&) = delete;
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+}  // namespace
+
+std::unique_ptr<FileLock> Env::try_lock_file(const std::string& path, std::string_view info,
+                                             std::string* holder, unsigned mode) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, static_cast<mode_t>(mode));
+    if (fd < 0) throw_io_error(path, "open of the lock file failed", errno);
+    FdGuard guard{fd};
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int err = errno;
+      if (err != EWOULDBLOCK) throw_io_error(path, "flock failed", err);
+      if (holder != nullptr) {
+        holder->clear();
+        char buf[4096];
+        ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+        if (n > 0) holder->assign(buf, static_cast<std::size_t>(n));
+      }
+      return nullptr;
+    }
+    // Locked; but the holder before us may have removed the file since we opened it.
+    struct stat mine {}, now {};
+    if (::fstat(fd, &mine) != 0) throw_io_error(path, "fstat failed", errno);
+    if (::lstat(path.c_str(), &now) != 0 || mine.st_dev != now.st_dev || mine.st_ino != now.st_ino)
+      continue;
+    if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) throw_io_error(path, "fchmod failed", errno);
+    if (::ftruncate(fd, 0) != 0) throw_io_error(path, "ftruncate failed", errno);
+    std::size_t done = 0;
+    while (done < info.size()) {
+      ssize_t n = ::pwrite(fd, info.data() + done, info.size() - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw_io_error(path, "write failed", errno);
+      done += static_cast<std::size_t>(n);
+    }
+    guard.fd = -1;
+    return std::make_unique<PosixFileLock>(path, fd);
+  }
+  throw Error(Errc::io, path, "the lock file keeps being removed and created again; try again");
 }
 
 }  // namespace omsbackup

@@ -47,6 +47,13 @@ class StringWritableFile final : public WritableFile {
   std::string& out_;
 };
 
+// An exclusive advisory lock on a file (flock), held until destroyed; the file is then
+// removed.
+class FileLock {
+ public:
+  virtual ~FileLock();
+};
+
 struct FileInfo {
   enum class Type { regular, directory, symlink, other };
   std::string name;  // the last path component
@@ -84,6 +91,14 @@ class Env {
   virtual std::vector<FileInfo> list_dir(const std::string& path) = 0;
   // lstat(2): std::nullopt if `path` does not exist.
   virtual std::optional<FileInfo> stat(const std::string& path) = 0;
+
+  // Takes an exclusive lock on `path` (created with exactly `mode` if missing) without
+  // waiting and writes `info` into the file. Returns nullptr when another process holds
+  // it, with the file's content (what that process wrote) in `*holder`. Released (and the
+  // file removed) when the FileLock is destroyed, and by the kernel if the process dies.
+  // Every Env shares this implementation: the lock is not an archive file.
+  virtual std::unique_ptr<FileLock> try_lock_file(const std::string& path, std::string_view info,
+                                                  std::string* holder, unsigned mode = 0600);
 
   // The real file system. The only global of the library.
   static Env& posix();

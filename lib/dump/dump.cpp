@@ -25,6 +25,8 @@
 #include "oms/prune.h"
 #include "plan/planner.h"
 #include "sql/connection_room.h"
+#include "restore/run_lock.h"
+#include "sql/lock_watch.h"
 #include "sql/quote.h"
 #include "sql/session.h"
 #include "util/cancel.h"
@@ -306,13 +308,19 @@ TableReport table_report(const std::string& db, const TableWork& tw) {
   return r;
 }
 
-// `archive_started` is set once the archive directory has been created.
-DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
+// `archive_started` is set once the archive directory has been created; `watch` once the
+// coordinator is connected.
+DumpReport run_dump(const DumpOptions& options, bool& archive_started,
+                    std::unique_ptr<LockWatch>& watch) {
   check_options(options);
   // The key first: a bad key file is refused before the server is contacted.
   std::optional<SecretKey> key = load_key(options.encryption);
   auto t0 = Clock::now();
   Session coordinator(options.connection, pin_reader_session);
+  refuse_if_restoring(coordinator, options.databases);  // restore/run_lock.h
+  watch = std::make_unique<LockWatch>(
+      options.connection, LockWatchOptions{options.databases, options.on_lock_wait, options.cancel, {}});
+  watch->add(coordinator);
   // The readers must fit in what the server accepts: checked before anything changes.
   std::vector<std::string> warnings;
   const unsigned threads = fit_threads(coordinator, options.threads, warnings);
@@ -444,6 +452,7 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
   ReaderSet readers = open_readers(coordinator, options.connection, readers_wanted,
                                    options.consistency);
   m.consistency = readers.achieved;
+  for (auto& r : readers.readers) watch->add(*r);
   DumpRun run(options, &writer, work);
   run.add_totals(table_total, chunk_total, estimated);
   try {
@@ -483,10 +492,12 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started) {
 
 DumpReport dump(const DumpOptions& options) {
   bool archive_started = false;
+  std::unique_ptr<LockWatch> watch;
   try {
-    return run_dump(options, archive_started);
-  } catch (const Error& e) {
-    if (!archive_started) throw;
+    return run_dump(options, archive_started, watch);
+  } catch (const Error& error) {
+    const Error e = watch ? watch->explain(error) : error;  // a lock wait, a cancel
+    if (!archive_started) throw e;
     // The writer removed the unfinished archive while the error unwound: say so (and
     // say it if that failed), so that nobody wonders whether a partial archive is usable.
     std::string dir = options.output;

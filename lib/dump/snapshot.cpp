@@ -49,7 +49,6 @@ bool try_lock(Session& coordinator, ReaderSet& set, bool required) {
     return false;
   }
   try {
-    coordinator.execute("SET SESSION lock_wait_timeout = 60", "setting lock_wait_timeout");
     coordinator.execute("FLUSH TABLES WITH READ LOCK", "taking the global read lock");
   } catch (const Error& e) {
     if (required) throw;

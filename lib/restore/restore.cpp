@@ -32,8 +32,10 @@
 #include "restore/objects.h"
 #include "restore/privileges.h"
 #include "restore/row_batches.h"
+#include "restore/run_lock.h"
 #include "restore/staging.h"
 #include "sql/connection_room.h"
+#include "sql/lock_watch.h"
 #include "sql/quote.h"
 #include "sql/session.h"
 #include "util/cancel.h"
@@ -99,6 +101,8 @@ class RestoreRun {
   void mark_proven(Session& s, const Target& t);
   void finish_database(Session& s, const Target& t);
   void run_steps(Session& s);
+  void guard_run(Session& s);
+  void wait_before_swaps(Session& s);
   std::string interruption_note() const;
   void live_changed(const Target& t) {
     std::lock_guard lock(mu_);
@@ -142,6 +146,10 @@ class RestoreRun {
   };
   std::map<std::string, Tally> tallies_;  // per phase
   Clock::time_point last_report_{};
+  // One restore at a time; lock waits bounded, reported and cancellable (guard_run).
+  std::unique_ptr<RestoreLocks> locks_;
+  std::unique_ptr<LockWatch> watch_;
+  std::atomic<bool> renamed_{false};  // a database's tables are swapped in: no more cancels
 };
 
 void RestoreRun::choose_targets() {
@@ -345,8 +353,10 @@ void RestoreRun::pin_worker(Session& s) {
 }
 
 void RestoreRun::open_workers() {
-  for (unsigned i = 0; i < threads_; ++i)
+  for (unsigned i = 0; i < threads_; ++i) {
     workers_.push_back(std::make_unique<Session>(o_.connection, [this](Session& w) { pin_worker(w); }));
+    watch_->add(*workers_.back());
+  }
 }
 
 void RestoreRun::start_journal() {
@@ -712,6 +722,7 @@ void RestoreRun::finish_database(Session& s, const Target& t) {
     journal_->phase(t.index, "swapped");
     test_point("restore.swapped");
   }
+  renamed_ = true;  // its tables are in: from here on the restore is finished, not cancelled
   if (!o_.in_place) repair_foreign_keys(s, t);
   if (!resumed_.has(t.index, "objects")) {
     DatabaseEntry target = retarget(*t.entry, t.names.name);
@@ -886,6 +897,7 @@ RestoreReport RestoreRun::run() {
     report_.plan.push_back(fmt::format("load method: {}", report_.load_method));
     return report_;
   }
+  guard_run(s);    // one restore at a time: before the journal is read
   open_workers();  // before the journal: "Too many connections" leaves nothing behind
   start_journal();
   try {
@@ -896,12 +908,45 @@ RestoreReport RestoreRun::run() {
     if (!report_.resumed && !staged_ && changed_.empty()) {
       journal_.reset();
       env_.remove_file(journal_path());
-      throw e.with_note("Nothing was changed on the server; run omsrestore again once this "
-                        "is fixed");
+      throw watch_->explain(e).with_note(
+          "Nothing was changed on the server; run omsrestore again once this is fixed");
     }
-    throw e.with_note(interruption_note());
+    throw watch_->explain(e).with_note(interruption_note());
   }
   return report_;
+}
+
+// ---- one restore at a time, and lock waits (restore/run_lock.h, sql/lock_watch.h) ----
+
+// Before the journal is read: refuses a second restore of the same journal or into the
+// same databases (naming the running one), and starts watching for lock waits.
+void RestoreRun::guard_run(Session& s) {
+  std::vector<std::string> dbs;
+  for (const auto& t : targets_)
+    for (const std::string* n : {&t.names.name, &t.names.work, &t.names.old})
+      if (!n->empty() && std::find(dbs.begin(), dbs.end(), *n) == dbs.end()) dbs.push_back(*n);
+  locks_ = std::make_unique<RestoreLocks>(env_, o_.connection, journal_path(), dbs, o_.archive);
+  if (!locks_->warning().empty()) report_.warnings.push_back(locks_->warning());
+  LockWatchOptions w;
+  w.databases = dbs;
+  w.on_wait = o_.on_lock_wait;
+  w.cancel = o_.cancel;
+  // A statement that waits for a lock has changed nothing: a cancel stops it, also the
+  // swap's RENAME, until one database's tables are swapped in (docs/restore.md).
+  w.may_cancel = [this] { return !renamed_.load(); };
+  watch_ = std::make_unique<LockWatch>(o_.connection, std::move(w));
+  watch_->add(s);
+}
+
+// Before the first swap changes anything live: waits until no other connection holds a
+// lock on the live tables, so that a timeout or a cancel while waiting leaves them as
+// they were, with their views, triggers, routines and events.
+void RestoreRun::wait_before_swaps(Session& s) {
+  if (o_.in_place) return;  // DROP DATABASE takes all its locks before it drops anything
+  std::vector<std::string> live;
+  for (const auto& t : targets_)
+    if (!resumed_.has(t.index, "swapped")) live.push_back(t.names.name);
+  wait_for_live_tables(s, live);
 }
 
 // Everything after the journal's begin record.
@@ -920,9 +965,12 @@ void RestoreRun::run_steps(Session& s) {
 
   build_and_prove(s);
   // Only now, with every database proven, does anything live change (staging mode).
-  // From here on a cancel is not obeyed: stopping between two swaps would leave some
-  // databases restored and others not, and what remains takes seconds.
+  // From here on a cancel is not obeyed, except by stopping a statement that waits for a
+  // lock before the first database's tables are swapped in (guard_run): stopping between
+  // two swaps would leave some databases restored and others not, and what remains takes
+  // seconds.
   check_cancel();
+  wait_before_swaps(s);
   for (const auto& t : targets_) {
     if (resumed_.has(t.index, "finished")) continue;
     finish_database(s, t);

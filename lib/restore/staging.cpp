@@ -1,10 +1,12 @@
 #include "restore/staging.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
 #include "sql/quote.h"
+#include "sql/lock_watch.h"
 #include "sql/session.h"
 #include "util/sha256.h"
 #include "util/test_hook.h"
@@ -158,6 +160,30 @@ std::optional<std::string> options_after_name(const std::string& create_sql) {
 }
 
 }  // namespace
+
+void wait_for_live_tables(Session& s, const std::vector<std::string>& databases) {
+  std::string sql;
+  for (const auto& db : databases)
+    for (const auto& t : base_tables(s, db))
+      sql += (sql.empty() ? "LOCK TABLES " : ", ") + quote_qualified(db, t) + " WRITE";
+  if (sql.empty()) return;
+  try {
+    test_point("swap.waiting");
+    s.execute(sql, fmt::format("waiting until no other connection uses the tables of {} (to "
+                               "swap the restored tables in)",
+                               fmt::join(databases, ", ")));
+  } catch (const Error& e) {
+    // A lock wait timeout, a cancel (KILL QUERY) or a lost connection stop the restore;
+    // anything else is left for the swap itself to meet.
+    constexpr unsigned kLockWaitTimeout = 1205, kQueryInterrupted = 1317;
+    if (e.server_errno() == kLockWaitTimeout || e.server_errno() == kQueryInterrupted ||
+        is_connection_error(e.server_errno()))
+      throw;
+    return;
+  }
+  s.execute("UNLOCK TABLES", "releasing the table locks");
+}
+
 
 std::string database_comment(const std::string& create_sql) {
   std::optional<std::string> rest = options_after_name(create_sql);

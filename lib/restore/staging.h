@@ -35,6 +35,13 @@ std::vector<std::string> non_view_tables(Session& s, const std::string& db);
 // databases and are recreated from the archive after the swap).
 void drop_objects(Session& s, const std::string& db);
 
+// Waits until no other connection holds a lock on a base table of `databases`
+// (LOCK TABLES ... WRITE on all of them in one statement, released at once; at most
+// lock_wait_timeout), so that the swap is unlikely to wait once it has begun, and a
+// cancel or a timeout while it waits changes nothing. Other refusals (privileges, a
+// trigger naming a missing table) are ignored: the swap itself waits then.
+void wait_for_live_tables(Session& s, const std::vector<std::string>& databases);
+
 // Moves every base table of names.name into names.old and every table of
 // names.work into names.name with one RENAME TABLE statement (atomic), creating
 // names.name with the archive's options (create_database_sql) if it does not exist, or

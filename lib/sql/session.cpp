@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "omsbackup/error.h"
+#include "sql/lock_watch.h"
 
 namespace omsbackup {
 
@@ -202,6 +203,7 @@ Session::Session(const ConnectionOptions& o, const std::function<void(Session&)>
     // accepted, UTC for TIMESTAMP values.
     execute("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO', time_zone = '+00:00'",
             "pinning the session's sql_mode and time_zone");
+    set_lock_wait_timeout(*this, o.lock_wait_timeout_s);  // a bounded wait for locks
     ResultSet v = query("SELECT VERSION(), @@version_comment", "detecting the server");
     if (!v.rows.empty()) {
       server_ = ServerInfo::parse(v.rows[0][0].value_or(""), v.rows[0][1].value_or(""));

@@ -259,3 +259,31 @@ TEST_CASE("fault env behaves as a full disk after N bytes", "[archive][env][faul
   CHECK(test::read_whole_file(dir / "b") == "abcd");  // the part that fit
   CHECK(env.bytes_appended() == 10);
 }
+
+TEST_CASE("try_lock_file: one holder at a time, its info for the others, removed on release",
+          "[archive][env][lock]") {
+  TempDir dir;
+  Env& env = Env::posix();
+  const std::string path = dir.path() + "/journal.lock";
+  std::string holder = "unchanged";
+  auto first = env.try_lock_file(path, "first holder\n", &holder);
+  REQUIRE(first);
+  CHECK(holder == "unchanged");
+  CHECK(env.stat(path)->mode == 0600);
+  CHECK(read_all(env, path) == "first holder\n");
+  // flock locks conflict between open files, also within one process.
+  CHECK(env.try_lock_file(path, "second\n", &holder) == nullptr);
+  CHECK(holder == "first holder\n");
+  CHECK(read_all(env, path) == "first holder\n");  // the refused one wrote nothing
+  first.reset();
+  CHECK_FALSE(env.stat(path).has_value());
+  // A file left by a process that died (the kernel dropped its lock) is taken over.
+  { auto f = env.new_writable_file(path); f->append("stale holder, much longer than the new info\n"); f->close(); }
+  auto again = env.try_lock_file(path, "new\n", &holder);
+  REQUIRE(again);
+  CHECK(read_all(env, path) == "new\n");
+  // Never through a symlink.
+  again.reset();
+  REQUIRE(::symlink("elsewhere", path.c_str()) == 0);
+  expect_error(Errc::io, [&] { env.try_lock_file(path, "x", &holder); });
+}

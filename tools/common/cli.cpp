@@ -51,6 +51,11 @@ void add_connection_flags(CLI::App& app, ConnectionFlags& f) {
                  "OMS config.yaml (repeat once per region): MetaDB connection and the rm, cm and "
                  "heartbeat databases; other flags override it")
       ->allow_extra_args(false);  // one file per flag: `--oms-config F ARCHIVE` keeps ARCHIVE
+  app.add_option("--lock-wait-timeout", f.lock_wait_timeout,
+                 "Seconds a statement may wait for a lock another connection holds before it "
+                 "fails naming the holder (the server's default is a day)")
+      ->check(CLI::Range(1u, 31536000u))
+      ->capture_default_str();
 }
 
 static std::string prompt_password() {
@@ -131,6 +136,7 @@ ConnectionOptions connection_options(ConnectionFlags& f) {
   o.defaults_file = f.defaults_file;
   o.connect_timeout_s = f.connect_timeout;
   o.init_commands = f.init_commands;
+  o.lock_wait_timeout_s = f.lock_wait_timeout;
   o.ssl_ca = f.ssl_ca;
   o.ssl_cert = f.ssl_cert;
   o.ssl_key = f.ssl_key;

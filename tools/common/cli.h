@@ -23,6 +23,7 @@ struct ConnectionFlags {
   bool password_flag = false;  // -p or --password given at all
   std::vector<std::string> oms_configs;  // --oms-config files, one per region
   std::vector<std::string> oms_databases;  // filled by connection_options() from them
+  unsigned lock_wait_timeout = 60;  // --lock-wait-timeout (ConnectionOptions::lock_wait_timeout_s)
 };
 
 void add_connection_flags(CLI::App& app, ConnectionFlags& flags);

@@ -11,6 +11,7 @@ namespace omsbackup::tools {
 ProgressPrinter::ProgressPrinter(const char* tool) : tool_(tool), tty_(isatty(STDERR_FILENO)) {}
 
 void ProgressPrinter::update(const std::string& line, bool final) {
+  std::lock_guard lock(mu_);
   auto now = std::chrono::steady_clock::now();
   auto every = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
   if (!final && now - last_ < every) return;
@@ -25,8 +26,17 @@ void ProgressPrinter::update(const std::string& line, bool final) {
 }
 
 void ProgressPrinter::finish() {
+  std::lock_guard lock(mu_);
   if (dirty_) std::fputs("\n", stderr);
   dirty_ = false;
+}
+
+void ProgressPrinter::note(const std::string& line) {
+  std::lock_guard lock(mu_);
+  if (dirty_) std::fputs("\n", stderr);
+  dirty_ = false;
+  std::fprintf(stderr, "%s: %s\n", tool_, line.c_str());
+  std::fflush(stderr);
 }
 
 std::string human_count(std::uint64_t n) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 namespace omsbackup::tools {
@@ -15,8 +16,12 @@ class ProgressPrinter {
   void update(const std::string& line, bool final = false);
   // Ends an in-place line so the next output starts on a fresh line.
   void finish();
+  // Prints `line` at once on a line of its own (what the operator must know now, such as a
+  // lock wait), whatever the quiet setting. Safe to call from any thread.
+  void note(const std::string& line);
 
  private:
+  std::mutex mu_;
   const char* tool_;
   bool tty_;
   bool dirty_ = false;
