@@ -79,7 +79,9 @@ RestoreLocks::RestoreLocks(Env& env, const ConnectionOptions& connection, const 
                             "stop it, then run omsrestore again with --resume",
                             local_holder(holder), lock_path));
 
-  session_ = std::make_unique<Session>(connection);
+  ConnectionOptions idle = connection;
+  idle.init_commands.clear();  // it only holds the locks: --init-command is for the work
+  session_ = std::make_unique<Session>(idle);
   try {
     // The connection is idle for the whole restore: the server must not close it.
     session_->execute("SET SESSION wait_timeout = 31536000", "keeping the lock connection open");

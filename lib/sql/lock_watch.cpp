@@ -100,6 +100,8 @@ void set_lock_wait_timeout(Session& s, unsigned seconds) {
 
 LockWatch::LockWatch(const ConnectionOptions& connection, LockWatchOptions options)
     : connection_(connection), o_(std::move(options)) {
+  // It only reads the process list and kills: --init-command is for the working sessions.
+  connection_.init_commands.clear();
   connect();
   thread_ = std::thread([this] { loop(); });
 }

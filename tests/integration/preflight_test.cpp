@@ -111,9 +111,9 @@ TEST_CASE("a restore that fails before anything is staged leaves no journal and 
   auto s = sandbox_session();
   const std::string archive = make_and_dump(*s, "preflight-connections");
   Limited u(*s, {"ALL PRIVILEGES ON *.*"});
-  s->execute(fmt::format("ALTER USER '{}'@'127.0.0.1' WITH MAX_USER_CONNECTIONS 2", kUser));
+  s->execute(fmt::format("ALTER USER '{}'@'127.0.0.1' WITH MAX_USER_CONNECTIONS 5", kUser));
   RestoreOptions o = u.options(archive);
-  o.threads = 4;  // more connections than the user may open
+  o.threads = 8;  // more connections than the user may open
   std::string msg = error_of(o);
   INFO(msg);
   CHECK(msg.find("(no error)") == std::string::npos);
