@@ -164,22 +164,15 @@ TABLE_LIST=$(printf '%s, ' "${TABLES[@]}"); TABLE_LIST=${TABLE_LIST%, }
 HB_TABLES=()
 for db in "${HB_DBS[@]}"; do HB_TABLES+=("$db.$HB"); done
 
-# counter DB.TABLE: the AUTO_INCREMENT of its SHOW CREATE TABLE (none: "-").
-counter() {
-  local c
-  c=$(sql -e "SHOW CREATE TABLE ${1%%.*}.${1#*.}" 2>/dev/null | grep -o 'AUTO_INCREMENT=[0-9]*' | head -n 1 || true)
-  echo "${c#AUTO_INCREMENT=}" | sed 's/^$/-/'
-}
+HB_IN=$(printf "('%s', '$HB'), " "${HB_DBS[@]}"); HB_IN=${HB_IN%, }
 # state: what a job must give back, one "item<TAB>value" line each, sorted: every table's
-# CHECKSUM TABLE, the heartbeat tables' counters, the list of base tables.
+# CHECKSUM TABLE, the heartbeat tables' AUTO_INCREMENT counters, the list of base tables.
 state() {
-  local t
-  {
-    sql -e "CHECKSUM TABLE $TABLE_LIST" 2>&1
-    for t in "${HB_TABLES[@]}"; do printf 'counter %s\t%s\n' "$t" "$(counter "$t")"; done
-    printf 'base tables\t%s\n' "$(sql -e "SELECT GROUP_CONCAT(CONCAT(table_schema, '.', table_name) ORDER BY 1 SEPARATOR ' ')
-      FROM information_schema.TABLES WHERE table_schema IN ($DBLIST) AND table_type = 'BASE TABLE'")"
-  } | LC_ALL=C sort
+  sql -e "SET SESSION group_concat_max_len = 1048576; CHECKSUM TABLE $TABLE_LIST;
+    SELECT CONCAT('counter ', table_schema, '.', table_name), IFNULL(auto_increment, '-') FROM information_schema.TABLES
+      WHERE (table_schema, table_name) IN ($HB_IN);
+    SELECT 'base tables', GROUP_CONCAT(CONCAT(table_schema, '.', table_name) ORDER BY 1 SEPARATOR ' ')
+      FROM information_schema.TABLES WHERE table_schema IN ($DBLIST) AND table_type = 'BASE TABLE'" 2>&1 | LC_ALL=C sort
 }
 charsets() {
   sql -e "SELECT schema_name, CONCAT(default_character_set_name, ' ', default_collation_name) FROM information_schema.SCHEMATA
@@ -204,51 +197,50 @@ charsets >"$RES/expected-charsets.tsv"
 # is that of a table of the same definition holding that row.
 sql -e "CREATE DATABASE IF NOT EXISTS bench_meta"
 cp "$RES/expected-source.tsv" "$RES/expected-pruned.tsv"
-HB_ROWS=0
 for t in "${HB_TABLES[@]}"; do
   x=bench_meta.job_newest_${t%%.*}
-  sql -e "SET SESSION sql_log_bin = 0; DROP TABLE IF EXISTS $x; CREATE TABLE $x LIKE $t;
-    INSERT INTO $x SELECT * FROM $t ORDER BY id DESC LIMIT 1"
-  c=$(sql -e "CHECKSUM TABLE $x" | cut -f2)
+  c=$(sql -e "SET SESSION sql_log_bin = 0; DROP TABLE IF EXISTS $x; CREATE TABLE $x LIKE $t;
+    INSERT INTO $x SELECT * FROM $t ORDER BY id DESC LIMIT 1; CHECKSUM TABLE $x" | cut -f2)
   awk -F'\t' -v OFS='\t' -v t="$t" -v c="$c" '$1 == t { $2 = c } { print }' "$RES/expected-pruned.tsv" >"$WORK/x.tsv"
   mv "$WORK/x.tsv" "$RES/expected-pruned.tsv"
-  HB_ROWS=$((HB_ROWS + $(sql -e "SELECT COUNT(*) FROM $t")))
 done
-SRC_ROWS=0 SRC_BYTES=0
-for t in "${TABLES[@]}"; do
-  SRC_ROWS=$((SRC_ROWS + $(sql -e "SELECT COUNT(*) FROM ${t%%.*}.${t#*.}")))
-done
+count_sum() { local t q=""; for t in "$@"; do q+="(SELECT COUNT(*) FROM ${t%%.*}.${t#*.}) + "; done; sql -e "SELECT ${q% + }"; }
+HB_ROWS=$(count_sum "${HB_TABLES[@]}")
+SRC_ROWS=$(count_sum "${TABLES[@]}")
 SRC_BYTES=$(sql -e "SELECT SUM(data_length + index_length) FROM information_schema.TABLES WHERE table_schema IN ($DBLIST)")
 SRC_MIB=$(awk -v b="$SRC_BYTES" 'BEGIN { printf "%.1f", b / 1048576 }')
 
 # The heartbeat rows, kept for putting them back between jobs (not timed).
 log "copying the heartbeat tables to bench_meta ($HB_ROWS rows, not timed)"
-for t in "${HB_TABLES[@]}"; do
-  x=bench_meta.job_copy_${t%%.*}
-  sql -e "SET SESSION sql_log_bin = 0, unique_checks = 0; DROP TABLE IF EXISTS $x; CREATE TABLE $x LIKE $t;
-    INSERT INTO $x SELECT * FROM $t"
-done
-# From here on the databases may differ from the generated data until the end.
-sql -e "SET SESSION sql_log_bin = 0; DROP TABLE IF EXISTS bench_meta.info"
+{
+  echo "SET SESSION sql_log_bin = 0, unique_checks = 0;"
+  for t in "${HB_TABLES[@]}"; do
+    x=bench_meta.job_copy_${t%%.*}
+    echo "DROP TABLE IF EXISTS $x; CREATE TABLE $x LIKE $t; INSERT INTO $x SELECT * FROM $t;"
+  done
+  # From here on the databases may differ from the generated data until the end.
+  echo "DROP TABLE IF EXISTS bench_meta.info;"
+} | sql
 
 # reset: put the source back as generated (database charsets, heartbeat rows and counters),
 # as far as it differs.  Not timed.
 reset_source() {
-  local t db cs coll
+  local t db cs
   state >"$WORK/found.tsv"
   charsets >"$WORK/found-charsets.tsv"
   if cmp -s "$RES/expected-source.tsv" "$WORK/found.tsv" && cmp -s "$RES/expected-charsets.tsv" "$WORK/found-charsets.tsv"; then
     return 0
   fi
-  while IFS=$'\t' read -r db cs; do
-    coll=${cs#* } cs=${cs%% *}
-    sql -e "SET SESSION sql_log_bin = 0; ALTER DATABASE \`$db\` CHARACTER SET $cs COLLATE $coll"
-  done <"$RES/expected-charsets.tsv"
-  for t in "${HB_TABLES[@]}"; do
-    sql -e "SET SESSION sql_log_bin = 0, unique_checks = 0; TRUNCATE TABLE $t;
-      INSERT INTO $t SELECT * FROM bench_meta.job_copy_${t%%.*};
-      ALTER TABLE $t AUTO_INCREMENT = $(awk -F'\t' -v k="counter $t" '$1 == k { print $2 }' "$RES/expected-source.tsv")"
-  done
+  {
+    echo "SET SESSION sql_log_bin = 0, unique_checks = 0;"
+    while IFS=$'\t' read -r db cs; do
+      echo "ALTER DATABASE \`$db\` CHARACTER SET ${cs%% *} COLLATE ${cs#* };"
+    done <"$RES/expected-charsets.tsv"
+    for t in "${HB_TABLES[@]}"; do
+      echo "TRUNCATE TABLE $t; INSERT INTO $t SELECT * FROM bench_meta.job_copy_${t%%.*};"
+      echo "ALTER TABLE $t AUTO_INCREMENT = $(awk -F'\t' -v k="counter $t" '$1 == k { print $2 }' "$RES/expected-source.tsv");"
+    done
+  } | sql || true
   state >"$WORK/found.tsv"
   charsets >"$WORK/found-charsets.tsv"
   cmp -s "$RES/expected-source.tsv" "$WORK/found.tsv" && cmp -s "$RES/expected-charsets.tsv" "$WORK/found-charsets.tsv"
@@ -424,7 +416,8 @@ sql -e "SET SESSION sql_log_bin = 0; DROP TABLE IF EXISTS bench_meta.job_copy_be
   echo "nproc: $(nproc)"
   echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "cpu: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-  echo "server: $(sql -e 'SELECT VERSION()') buffer_pool=$(sql -e 'SELECT @@innodb_buffer_pool_size') log_bin=$(sql -e 'SELECT @@log_bin') binlog_format=$(sql -e 'SELECT @@binlog_format') flush_log_at_trx_commit=$(sql -e 'SELECT @@innodb_flush_log_at_trx_commit')"
+  echo "server: $(sql -e "SELECT CONCAT(VERSION(), ' buffer_pool=', @@innodb_buffer_pool_size, ' log_bin=', @@log_bin,
+    ' binlog_format=', @@binlog_format, ' flush_log_at_trx_commit=', @@innodb_flush_log_at_trx_commit)")"
   echo "omsdump: $("$TOOLS/omsdump" --version 2>&1 | head -n 1) ($TOOLS)"
   echo "mariadb-dump: $(mariadb-dump --version | head -n 1)"
   echo "mariadb: $(mariadb --version | head -n 1)"

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Smoke run of the benchmark code, so that it cannot rot: bench/generate.sh at a tiny scale,
 # then bench/run.sh --smoke (one run of every tool and of both limits, mydumper/myloader when
-# installed, each restore checked with CHECKSUM TABLE against the source).  Takes seconds.
+# installed, each restore checked with CHECKSUM TABLE against the source), then bench/job.sh
+# --smoke on the same data (one upgrade job of the old procedure and one of omsdump/omsrestore,
+# each rollback checked against the pre-job data).  Takes seconds.
 #
 #   bench/smoke.sh [BUILD_DIR]     # tools from BUILD_DIR/tools (default: build)
 #
 # Uses the sandbox named by $OMSB_SANDBOX_DIR (scripts/test.sh exports it), else starts one.
 # Drops the bench_* databases it made when it ends.  Prints one line; the full output only
 # on failure.  Exit status non-zero when the scripts, our tools, mariadb-dump/mariadb or a
-# limit fail or a restore differs from the source (mydumper/myloader failures only warn).  Knob:
+# limit fail, a restore differs from the source (mydumper/myloader failures only warn), or a
+# job's phase fails or its rollback differs from the pre-job data.  Knob:
 # OMSB_SMOKE_SCALE (default 0.002).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,4 +49,11 @@ if ! bash bench/run.sh --smoke --scale "$scale" --regenerate --tools "$tools" >"
 fi
 # Each tool's median line of the table, e.g. "omsdump 0.41 s".
 summary=$(awk '$1 ~ /^(omsdump|omsrestore|mydumper|myloader|read-limit|load-limit)$/ { printf "%s%s %s s", sep, $1, $2; sep = ", " }' "$out")
-echo "bench smoke: ok in $(($(date +%s) - start)) s (scale $scale; $summary; restores match the source's CHECKSUM TABLE)"
+# The upgrade job, on the data run.sh left (it reuses it: same scale and seed).
+if ! bash bench/job.sh --smoke --scale "$scale" --tools "$tools" >"$out" 2>&1; then
+  echo "bench smoke: FAILED (bench/job.sh --smoke --scale $scale); its output:" >&2
+  cat "$out" >&2
+  exit 1
+fi
+job=$(awk '$2 == "job" && $1 ~ /^(old|new)$/ { printf "%s%s %s s", sep, $1, $3; sep = ", " }' "$out")
+echo "bench smoke: ok in $(($(date +%s) - start)) s (scale $scale; $summary; restores match the source's CHECKSUM TABLE; upgrade job $job, rollbacks match)"
