@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deterministic, scalable synthetic OMS metadata for the benchmarks.
 #
-#   bench/generate.sh --scale N [--seed S] [--defaults-file FILE] [-q]
+#   bench/generate.sh --scale N [--heartbeat-scale H] [--seed S] [--defaults-file FILE] [-q]
 #
 # Creates (drops first) bench_rm, bench_cm, bench_cm_hb1 and bench_cm_hb2 on the server named
 # by FILE (default: $OMSB_SANDBOX_DIR/client.cnf) and fills them with roughly N GB of rows
@@ -10,6 +10,9 @@
 # seq_1_to_N sequence tables), so the same scale and seed give the same rows and the same
 # CHECKSUM TABLE results.  Needs MariaDB (sequence engine).  The binary log is off for the
 # generating sessions.  bench_meta.info records scale and seed (bench/run.sh reads it).
+# --heartbeat-scale H: the two heartbeat tables get H times their scale-1 rows instead of N
+# times (the field's unpruned heartbeat tables beside a small rm and cm; bench/job.sh); the
+# scale is then recorded as "N/hbH", which bench/run.sh does not take for scale N.
 #
 # Tables (rows at scale 1):
 #   bench_cm_hb1.heatbeat_sequence   6,000,000  the real heartbeat layout, utf8; ids with a gap every 100k
@@ -31,11 +34,13 @@ usage() {
   exit "${1:-2}"
 }
 
-scale="" seed=42 defaults="" quiet=0
+scale="" hb_scale="" seed=42 defaults="" quiet=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scale) scale=${2:-}; shift 2 ;;
     --scale=*) scale=${1#*=}; shift ;;
+    --heartbeat-scale) hb_scale=${2:-}; shift 2 ;;
+    --heartbeat-scale=*) hb_scale=${1#*=}; shift ;;
     --seed) seed=${2:-}; shift 2 ;;
     --seed=*) seed=${1#*=}; shift ;;
     --defaults-file) defaults=${2:-}; shift 2 ;;
@@ -48,6 +53,12 @@ done
 [[ $scale =~ ^[0-9]*\.?[0-9]+$ ]] || die "--scale needs a positive number, e.g. 1 or 0.05"
 awk -v s="$scale" 'BEGIN { exit !(s > 0) }' || die "--scale must be > 0"
 [[ $seed =~ ^[0-9]{1,9}$ ]] || die "--seed needs a non-negative integer"
+info_scale=$scale
+if [[ -n $hb_scale ]]; then
+  [[ $hb_scale =~ ^[0-9]*\.?[0-9]+$ ]] && awk -v s="$hb_scale" 'BEGIN { exit !(s > 0) }' ||
+    die "--heartbeat-scale needs a positive number, e.g. 2"
+  info_scale="$scale/hb$hb_scale"
+fi
 if [[ -z $defaults ]]; then
   [[ -n ${OMSB_SANDBOX_DIR:-} ]] || die "no --defaults-file and OMSB_SANDBOX_DIR is not set (start a sandbox: eval \"\$(bash scripts/sandbox-db.sh start)\")"
   defaults=$OMSB_SANDBOX_DIR/client.cnf
@@ -56,11 +67,11 @@ fi
 
 sql() { mariadb --defaults-file="$defaults" --batch --skip-column-names "$@"; }
 
-# rows BASE: BASE rows at scale 1, scaled, at least 1.
-rows() { awk -v b="$1" -v s="$scale" 'BEGIN { r = int(b * s + 0.5); if (r < 1) r = 1; printf "%d", r }'; }
+# rows BASE [SCALE]: BASE rows at scale 1, scaled (by SCALE, default the scale), at least 1.
+rows() { awk -v b="$1" -v s="${2:-$scale}" 'BEGIN { r = int(b * s + 0.5); if (r < 1) r = 1; printf "%d", r }'; }
 
-N_HB1=$(rows 6000000)
-N_HB2=$(rows 4000000)
+N_HB1=$(rows 6000000 "${hb_scale:-$scale}")
+N_HB2=$(rows 4000000 "${hb_scale:-$scale}")
 N_TASK=$(rows 150000)
 N_CKPT=$(rows 300000)
 N_CONF=$(rows 100000)
@@ -344,7 +355,7 @@ EOF
 
 # ------------------------------------------------------------------------------ run
 t0=$(date +%s)
-log "scale $scale seed $seed: heartbeat $N_HB1 + $N_HB2 rows, task $N_TASK, checkpoint $N_CKPT, config $N_CONF, log $N_LOG, attachment $N_ATT, wide $N_WIDE"
+log "scale $info_scale seed $seed: heartbeat $N_HB1 + $N_HB2 rows, task $N_TASK, checkpoint $N_CKPT, config $N_CONF, log $N_LOG, attachment $N_ATT, wide $N_WIDE"
 schema_sql | sql || die "creating the schema failed"
 
 # Two streams (the machine has 2 cores), roughly balanced by time.
@@ -383,7 +394,7 @@ ANALYZE TABLE bench_rm.cluster_info, bench_rm.attachment, bench_rm.project_wide,
   bench_cm.task_checkpoint, bench_cm.config_job, bench_cm.task_log, bench_cm_hb1.heatbeat_sequence,
   bench_cm_hb2.heatbeat_sequence;
 CREATE TABLE bench_meta.info (scale varchar(32) NOT NULL, seed int NOT NULL, generated_at datetime NOT NULL);
-INSERT INTO bench_meta.info VALUES ('$scale', $seed, NOW());
+INSERT INTO bench_meta.info VALUES ('$info_scale', $seed, NOW());
 EOF
 
 if [[ $quiet == 0 ]]; then

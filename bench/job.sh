@@ -2,16 +2,18 @@
 # The upgrade job end to end: back up the OMS metadata before an upgrade, then roll back,
 # timed two ways on the same data (issue #16 point 4).
 #
-#   bench/job.sh --scale N [--runs 3] [--threads 2] [--seed 42] [--tools DIR] [--results DIR]
+#   bench/job.sh --scale N [--heartbeat-scale H] [--runs 3] [--threads 2] [--seed 42] [--tools DIR] [--results DIR]
 #                [--work DIR] [--buffer-pool SIZE] [--regenerate] [--keep] [--timeout SECONDS]
-#                [--old-delete literal|derived] [--smoke]
+#                [--old-delete derived|literal] [--smoke]
 #
 # The two procedures (docs/oms-upgrade.md, the OMS upgrade documents):
-#   old  backup:   in each heartbeat database
-#                    delete from heatbeat_sequence where id < (select max(id) from heatbeat_sequence)
-#                  (--old-delete derived: ... where id < (select m from (select max(id) m from
-#                  heatbeat_sequence) t), the form MySQL needs, which refuses the literal one with
-#                  ERROR 1093; MariaDB 10.3+ runs both), then for rm, cm and each heartbeat
+#   old  backup:   in each heartbeat database the documented DELETE in the form MySQL needs (it
+#                  refuses the literal one with ERROR 1093), which also costs MariaDB half the
+#                  literal one's time:
+#                    delete from heatbeat_sequence where id < (select m from (select max(id) as m
+#                    from heatbeat_sequence) t)
+#                  (--old-delete literal: ... where id < (select max(id) from heatbeat_sequence),
+#                  as the documents print it; MariaDB 10.3+ runs it), then for rm, cm and each heartbeat
 #                  database, one after the other, mariadb-dump --triggers=false DB > DB.sql and
 #                  "make sure the file is not 0 bytes" (test -s);
 #        rollback: for each database: drop database X; create database X; then
@@ -37,7 +39,8 @@
 #   collation (the old procedure's "create database X" gives the server's default).
 #   The heartbeat rows come back for the next job from a copy in bench_meta made once (not
 #   timed); the binary logs written by a job are purged after it (not with --smoke).
-# Data: bench/generate.sh --scale N --seed S (10M heartbeat rows per unit of scale), reused when
+# Data: bench/generate.sh --scale N --seed S (10M heartbeat rows per unit of scale; with
+#   --heartbeat-scale H, 10M per unit of H, the rest at scale N), reused when
 #   bench_meta.info records that scale and seed (--regenerate forces it); bench_meta.info is
 #   removed while jobs run (an interrupted run makes the next one regenerate) and put back once
 #   the source is proven equal to the generated data again.
@@ -63,10 +66,11 @@ usage() {
   exit "${1:-2}"
 }
 
-SCALE="" RUNS=3 THREADS=2 SEED=42 TOOLS="" RES="" WORK="" BUFFER_POOL=2G REGEN=0 KEEP=0 SMOKE=0 TIMEOUT="" OLD_DELETE=literal
+SCALE="" HB_SCALE="" RUNS=3 THREADS=2 SEED=42 TOOLS="" RES="" WORK="" BUFFER_POOL=2G REGEN=0 KEEP=0 SMOKE=0 TIMEOUT="" OLD_DELETE=derived
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scale) SCALE=${2:-}; shift 2 ;;
+    --heartbeat-scale) HB_SCALE=${2:-}; shift 2 ;;
     --runs) RUNS=${2:-}; shift 2 ;;
     --threads) THREADS=${2:-}; shift 2 ;;
     --seed) SEED=${2:-}; shift 2 ;;
@@ -114,7 +118,7 @@ if [[ -z $WORK ]]; then WORK=$(mktemp -d /tmp/omsb-job.XXXXXX); OWN_WORK=1; fi
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 if [[ -z $RES ]]; then
-  if ((SMOKE)); then RES=$WORK/results; else RES=$ROOT/bench/results/job-scale-$SCALE-$(date +%Y%m%d-%H%M%S); fi
+  if ((SMOKE)); then RES=$WORK/results; else RES=$ROOT/bench/results/job-scale-$SCALE${HB_SCALE:+-hb$HB_SCALE}-$(date +%Y%m%d-%H%M%S); fi
 fi
 mkdir -p "$RES"
 RES=$(cd "$RES" && pwd)
@@ -142,18 +146,19 @@ fi
 
 # ---------------------------------------------------------------------------- data
 generate() {
-  log "generating scale $SCALE seed $SEED"
+  log "generating scale $INFO_SCALE seed $SEED"
   local t0; t0=$(date +%s.%N)
-  bash bench/generate.sh --scale "$SCALE" --seed "$SEED" --defaults-file "$CNF" -q
+  bash bench/generate.sh --scale "$SCALE" ${HB_SCALE:+--heartbeat-scale "$HB_SCALE"} --seed "$SEED" --defaults-file "$CNF" -q
   GEN_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   log "generated in $GEN_S s"
 }
 have=$(sql -e "SELECT CONCAT(scale, ' ', seed) FROM bench_meta.info" 2>/dev/null || true)
-if ((REGEN)) || [[ $have != "$SCALE $SEED" ]]; then
+INFO_SCALE=$SCALE${HB_SCALE:+/hb$HB_SCALE}
+if ((REGEN)) || [[ $have != "$INFO_SCALE $SEED" ]]; then
   generate
 else
   GEN_S=reused
-  log "reusing the data set already on the server (scale $SCALE seed $SEED)"
+  log "reusing the data set already on the server (scale $INFO_SCALE seed $SEED)"
 fi
 INFO_ROW=$(sql -e "SELECT CONCAT(QUOTE(scale), ', ', seed, ', ', QUOTE(generated_at)) FROM bench_meta.info")
 
@@ -412,7 +417,7 @@ sql -e "SET SESSION sql_log_bin = 0; DROP TABLE IF EXISTS bench_meta.job_copy_be
 # ---------------------------------------------------------------------------- report
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "command: bench/job.sh --scale $SCALE --runs $RUNS --threads $THREADS --seed $SEED --buffer-pool ${BUFFER_POOL:-\"\"} --old-delete $OLD_DELETE"
+  echo "command: bench/job.sh --scale $SCALE${HB_SCALE:+ --heartbeat-scale $HB_SCALE} --runs $RUNS --threads $THREADS --seed $SEED --buffer-pool ${BUFFER_POOL:-\"\"} --old-delete $OLD_DELETE"
   echo "nproc: $(nproc)"
   echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
   echo "cpu: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
@@ -421,7 +426,7 @@ sql -e "SET SESSION sql_log_bin = 0; DROP TABLE IF EXISTS bench_meta.job_copy_be
   echo "omsdump: $("$TOOLS/omsdump" --version 2>&1 | head -n 1) ($TOOLS)"
   echo "mariadb-dump: $(mariadb-dump --version | head -n 1)"
   echo "mariadb: $(mariadb --version | head -n 1)"
-  echo "scale: $SCALE seed: $SEED generate_seconds: $GEN_S"
+  echo "scale: $INFO_SCALE seed: $SEED generate_seconds: $GEN_S"
   echo "source: ${#TABLES[@]} tables, $SRC_ROWS rows ($HB_ROWS heartbeat rows), $SRC_BYTES bytes (InnoDB data+index)"
   echo "loadavg at end: $(cat /proc/loadavg)"
 } >"$RES/env.txt"
@@ -474,7 +479,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" ||
 
 {
   printf 'omsbackup upgrade job: scale %s (seed %s), %d runs, %d threads; source %d tables, %d rows (%d heartbeat rows), %s MiB (InnoDB data+index)\n' \
-    "$SCALE" "$SEED" "$RUNS" "$THREADS" "${#TABLES[@]}" "$SRC_ROWS" "$HB_ROWS" "$SRC_MIB"
+    "$INFO_SCALE" "$SEED" "$RUNS" "$THREADS" "${#TABLES[@]}" "$SRC_ROWS" "$HB_ROWS" "$SRC_MIB"
   printf 'old: delete heartbeats (%s), mariadb-dump --triggers=false per database; drop, create, source per database\n' "$OLD_DELETE"
   printf 'new: omsdump (defaults: --prune-heartbeat=filter) + omsrestore --check; omsrestore (defaults)\n'
   printf 'wall seconds: median (min-max) of the runs; CPU: median CPU seconds of the clients and of the server; job = backup + rollback\n\n'
