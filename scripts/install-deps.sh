@@ -17,7 +17,7 @@ set -euo pipefail
 
 PACKAGES=(
   g++ meson ninja-build pkg-config
-  libmariadb-dev libzstd-dev libssl-dev libfmt-dev
+  libmariadb-dev libzstd-dev libssl-dev libfmt-dev libxxhash-dev
   catch2 libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
   mariadb-server mariadb-client openssl
   clang libclang-rt-dev  # scripts/sanitize.sh ci, scripts/fuzz.sh: clang's libFuzzer and sanitizer runtimes

@@ -77,7 +77,7 @@ void deep_check(Env& env, const std::string& dir, const Manifest& m, const Archi
         ChunkReader reader(env, dir, c.file, cipher);
         RowDecoder dec;
         Row row;
-        ContentDigest digest;
+        ContentDigest digest(digest_kind_of(m.format_version));
         std::uint64_t raw = 0;
         auto drain = [&] {
           while (dec.next_row(row)) digest.add_row(dec.encoded_row());
@@ -148,17 +148,22 @@ OpenedArchive open_archive(Env& env, const std::string& dir, const VerifyOptions
   } catch (const nlohmann::json::exception& e) {
     corrupt(kDoneFile, fmt::format("is not a valid completion marker ({})", e.what()));
   }
-  if (version != kFormatVersion && version != kEncryptedFormatVersion)
+  if (!is_readable_format_version(version))
     throw Error(Errc::unsupported, kDoneFile,
                 fmt::format("archive format version {} is not supported (this omsbackup reads "
-                            "versions {} and {}); use a newer omsbackup",
-                            version, kFormatVersion, kEncryptedFormatVersion));
-  const bool encrypted = version == kEncryptedFormatVersion;
-  if (out.manifest_file != (encrypted ? kEncryptedManifestFile : kManifestFile))
-    corrupt(kDoneFile, "names an unexpected manifest file");
+                            "versions 1 to {}); use a newer omsbackup",
+                            version, kFormatVersion));
+  // Version 1 is plaintext and 2 encrypted; from version 3 the "encryption" entry says.
+  const bool encrypted = version == kPlainFormatVersion1 ? false
+                         : version == kEncryptedFormatVersion2 ? true
+                                                               : !encryption.is_null();
   if (encrypted != !encryption.is_null())
     corrupt(kDoneFile, encrypted ? "is a version-2 (encrypted) marker without an \"encryption\" entry"
                                  : "is a version-1 (plaintext) marker with an \"encryption\" entry");
+  if (out.manifest_file != (encrypted ? kEncryptedManifestFile : kManifestFile))
+    corrupt(kDoneFile, fmt::format("names the manifest '{}', but its \"encryption\" entry {} (expected '{}')",
+                                   out.manifest_file, encrypted ? "is present" : "is missing",
+                                   encrypted ? kEncryptedManifestFile : kManifestFile));
   if (encrypted && !encryption.is_object())
     corrupt(kDoneFile, "has an \"encryption\" entry that is not an object");
   auto said = [&](const char* key) {

@@ -86,7 +86,7 @@ void ArchiveWriter::commit(Manifest& manifest) {
   for (const auto& d : made_dirs_) env_.sync_dir(dir_ + "/" + d);
   // An encrypted archive's manifest is sealed like its chunks; its DONE marker stays plain
   // and says how (with the key's id, so that a wrong key is named before anything is read).
-  manifest.format_version = cipher_ ? kEncryptedFormatVersion : kFormatVersion;
+  manifest.format_version = kFormatVersion;
   const std::string name = cipher_ ? kEncryptedManifestFile : kManifestFile;
   std::string text = manifest.to_json();
   if (cipher_) text = encrypt_to_string(*cipher_, name, text);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "codec/content_digest.h"
 #include "omsbackup/error.h"
 #include "util/hex.h"
 #include "util/utf8.h"
@@ -305,11 +306,11 @@ Manifest Manifest::from_json(std::string_view text) {
                                    : ver.get<std::int64_t>();
   if (version < 1 || version > 1000000) bad("format_version is out of range");
   m.format_version = static_cast<int>(version);
-  if (m.format_version != kFormatVersion && m.format_version != kEncryptedFormatVersion) {
+  if (!is_readable_format_version(m.format_version)) {
     throw Error(Errc::unsupported, kManifestFile,
                 fmt::format("archive format version {} is not supported (this omsbackup reads "
-                            "versions {} and {}); use a newer omsbackup",
-                            m.format_version, kFormatVersion, kEncryptedFormatVersion));
+                            "versions 1 to {}); use a newer omsbackup",
+                            m.format_version, kFormatVersion));
   }
   m.tool_version = str(j, "tool_version", "manifest");
   const json& server = need(j, "server", "manifest");
@@ -371,6 +372,12 @@ Manifest Manifest::from_json(std::string_view text) {
         c.stored_bytes = u64(jc, "stored_bytes", cwhere);
         c.sha256 = str(jc, "sha256", cwhere);
         c.digest = str(jc, "digest", cwhere);
+        // The digest's form follows the format version (64 or 32 hex digits, zero for no rows).
+        try {
+          ContentDigest::from(digest_kind_of(m.format_version), c.rows, c.digest);
+        } catch (const Error& e) {
+          bad(fmt::format("{}: a digest of format version {}: {}", cwhere, m.format_version, e.message()));
+        }
         t.chunks.push_back(std::move(c));
       }
       if (ddl_only) {

@@ -12,9 +12,14 @@
 namespace omsbackup {
 
 // Version 1: a plaintext archive. Version 2: an encrypted one (the same manifest, sealed).
-// A writer writes the lowest version that describes its archive.
-inline constexpr int kFormatVersion = 1;
-inline constexpr int kEncryptedFormatVersion = 2;
+// Version 3: either, with XXH3-128 instead of SHA-256 in the rows' content digest (the DONE
+// marker's "encryption" entry says whether it is encrypted). Writers write version 3;
+// readers read all three (docs/archive-format.md section 8).
+inline constexpr int kPlainFormatVersion1 = 1;
+inline constexpr int kEncryptedFormatVersion2 = 2;
+inline constexpr int kFormatVersion = 3;
+// True for the versions this omsbackup reads.
+inline constexpr bool is_readable_format_version(int v) { return v >= 1 && v <= kFormatVersion; }
 inline constexpr const char* kFormatName = "omsbackup-archive";
 inline constexpr const char* kManifestFile = "manifest.json";
 inline constexpr const char* kEncryptedManifestFile = "manifest.json.enc";
@@ -30,7 +35,7 @@ struct ChunkInfo {
   std::uint64_t raw_bytes = 0;  // encoded rows, uncompressed
   std::uint64_t stored_bytes = 0;
   std::string sha256;           // of the file as stored
-  std::string digest;           // content digest: sum of the rows' SHA-256, 64 hex digits
+  std::string digest;           // content digest (ContentDigest::sum_hex of the archive's kind)
 };
 
 struct TableEntry {

@@ -164,7 +164,8 @@ class DumpRun {
     if (tw.pruned) t.spec.where = newest_rows_predicate(s, db, tw);
     std::vector<ChunkInfo> files;
     std::unique_ptr<ChunkWriter> out;
-    ContentDigest digest;
+    const DigestKind kind = digest_kind_of(kFormatVersion);
+    ContentDigest digest(kind);
     std::size_t file_no = t.split_by_size ? 1 : t.chunk + 1;
     auto close_file = [&] {
       FileEntry fe = out->finish();
@@ -184,11 +185,11 @@ class DumpRun {
       add_progress(nullptr, 0, 0, fe.size);
       files.push_back(std::move(c));
       out.reset();
-      digest = ContentDigest();
+      digest = ContentDigest(kind);
     };
     std::string tail = t.spec.where.empty() ? "" : "WHERE " + t.spec.where;
     if (!t.spec.order_by.empty()) tail += (tail.empty() ? "" : " ") + t.spec.order_by;
-    read_table(s, db, tw.entry.def, tail, label,
+    read_table(s, db, tw.entry.def, tail, label, kind,
                [&](std::string_view rows, const ContentDigest& piece) {
                  check_cancel();
                  if (!out) out = writer_->new_chunk(rel_path(t, file_no++), o_.compress_level);

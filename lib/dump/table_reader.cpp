@@ -10,22 +10,22 @@
 namespace omsbackup {
 
 ReadResult read_table(Session& session, const std::string& db, const TableDef& table,
-                      const std::string& tail, const std::string& label,
+                      const std::string& tail, const std::string& label, DigestKind kind,
                       const EncodedSink& sink, std::size_t flush_bytes) {
   std::string sql = fmt::format("SELECT {} FROM {}", select_list(table.columns),
                                 quote_qualified(db, table.name));
   if (!tail.empty()) sql += " " + tail;
   RowStream rows = session.stream(sql, fmt::format("reading {}", label));
   RowEncoder enc(flush_bytes + (flush_bytes >> 2));
-  ReadResult out;
-  ContentDigest piece;
+  ReadResult out{ContentDigest(kind)};
+  ContentDigest piece(kind);
   const unsigned n = rows.field_count();
   auto flush = [&] {
     out.raw_bytes += enc.size();
     out.digest.merge(piece);
     sink(enc.buffer(), piece);
     enc.clear();
-    piece = ContentDigest();
+    piece = ContentDigest(kind);
   };
   while (rows.next()) {
     for (unsigned i = 0; i < n; ++i) {

@@ -25,9 +25,10 @@ struct ReadResult {
 
 // Streams `SELECT <data columns> FROM db.table <tail>` unbuffered (`tail` is e.g.
 // "WHERE ... ORDER BY ..."): memory holds one row plus one buffer of `flush_bytes`,
-// whatever the table size. `label` names the work in errors ("rm.task chunk 3").
+// whatever the table size. `label` names the work in errors ("rm.task chunk 3"); the
+// digests are of `kind` (the archive's: a dump's is always the current format's).
 ReadResult read_table(Session& session, const std::string& db, const TableDef& table,
-                      const std::string& tail, const std::string& label,
+                      const std::string& tail, const std::string& label, DigestKind kind,
                       const EncodedSink& sink, std::size_t flush_bytes = 1 << 20);
 
 }  // namespace omsbackup

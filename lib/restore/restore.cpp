@@ -599,9 +599,10 @@ void RestoreRun::prove_unit(Session& s, const Unit& u) {
   check_cancel();
   const Target& t = targets_[u.target];
   const TableEntry& te = t.entry->tables[u.table];
-  ContentDigest expected;
+  const DigestKind kind = digest_kind_of(m_.format_version);
+  ContentDigest expected(kind);
   for (std::size_t ci : u.chunks)
-    expected.merge(ContentDigest::from(te.chunks[ci].rows, te.chunks[ci].digest));
+    expected.merge(ContentDigest::from(kind, te.chunks[ci].rows, te.chunks[ci].digest));
   const ChunkInfo& first = te.chunks[u.chunks.front()];
   bool keyed = u.chunks.size() == 1 && !first.where.empty();
   std::string what = keyed ? fmt::format("{}.{} rows {} (chunk {}: {} .. {})", t.entry->name,
@@ -610,7 +611,7 @@ void RestoreRun::prove_unit(Session& s, const Unit& u) {
                            : fmt::format("{}.{}", t.entry->name, te.def.name);
   test_point("restore.proving");
   ReadResult got = read_table(s, t.names.work, te.def, keyed ? "WHERE " + first.where : "", what,
-                              [&](std::string_view, const ContentDigest&) { check_cancel(); });
+                              kind, [&](std::string_view, const ContentDigest&) { check_cancel(); });
   if (got.digest.rows() != expected.rows())
     throw Error(Errc::verify_failed, what,
                 fmt::format("the restored copy has {} rows, the archive {}", got.digest.rows(),

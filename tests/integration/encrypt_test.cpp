@@ -134,7 +134,7 @@ TEST_CASE("an encrypted archive restores identical to the source and holds none 
   enc.key_file = key;
   ArchiveInfo info = verify(archive, /*deep=*/true, enc);
   CHECK(info.encrypted);
-  CHECK(info.format_version == 2);
+  CHECK(info.format_version == 3);
   CHECK(info.tables.size() == 2);
 
   s->execute(fmt::format("DELETE FROM {}.bulk WHERE id > 100", kDb));

@@ -81,7 +81,7 @@ inline bool exists(const std::string& path) {
 inline ChunkInfo write_chunk(ArchiveWriter& w, const std::string& rel, int first, int count) {
   auto chunk = w.new_chunk(rel, 3);
   RowEncoder enc;
-  ContentDigest digest;
+  ContentDigest digest(DigestKind::xxh3_128_sum);
   for (int i = first; i < first + count; ++i) {
     enc.field(std::to_string(i));
     if (i % 3 == 0) enc.null_field();

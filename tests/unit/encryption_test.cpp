@@ -356,7 +356,7 @@ TEST_CASE("the documented format decrypts what the writer writes", "[encrypt][fr
   std::string dir = t / "a.omsdump";
   make_archive(Env::posix(), dir, ArchiveCipher::create(key_of(kHexKey)));
   auto done = nlohmann::json::parse(read_whole_file(dir + "/DONE"));
-  CHECK(done["format_version"] == 2);
+  CHECK(done["format_version"] == 3);
   CHECK(done["manifest"] == "manifest.json.enc");
   CHECK(done["encryption"]["cipher"] == "AES-256-GCM");
   CHECK(done["encryption"]["kdf"] == "HKDF-SHA256");
@@ -365,7 +365,7 @@ TEST_CASE("the documented format decrypts what the writer writes", "[encrypt][fr
   std::string manifest = decrypt_by_the_spec(kHexKey, salt, "manifest.json.enc",
                                              read_whole_file(dir + "/manifest.json.enc"));
   auto m = nlohmann::json::parse(manifest);
-  CHECK(m["format_version"] == 2);
+  CHECK(m["format_version"] == 3);
   REQUIRE(m["files"].size() == 3);
   for (const auto& f : m["files"]) {
     std::string path = f["path"];
@@ -403,7 +403,7 @@ TEST_CASE("an encrypted archive needs its key, and only its key", "[encrypt][ver
   ArchiveInfo info = verify(dir, true, enc);
   CHECK(info.encrypted);
   CHECK(info.key_id == key_id(key));
-  CHECK(info.format_version == 2);
+  CHECK(info.format_version == 3);
   CHECK(info.files == 3);
 
   SECTION("no key") {
