@@ -39,7 +39,7 @@ using omsbackup::fuzz::finding;
 
 struct Decoded {
   std::vector<Row> rows;
-  ContentDigest digest(DigestKind::xxh3_128_sum);  // over RowDecoder::encoded_row(), as restore computes it
+  ContentDigest digest{DigestKind::xxh3_128_sum};  // over RowDecoder::encoded_row(), as restore computes it
 };
 
 // Decodes `stream` fed as `pieces` (lengths; the rest goes in one piece, or byte by byte when
@@ -77,7 +77,7 @@ Decoded decode(std::string_view stream, const std::vector<std::size_t>& pieces, 
 
 struct Encoded {
   std::string bytes;
-  ContentDigest digest(DigestKind::xxh3_128_sum);  // over RowEncoder::last_row(), as dump computes it
+  ContentDigest digest{DigestKind::xxh3_128_sum};  // over RowEncoder::last_row(), as dump computes it
 };
 
 Encoded encode(const std::vector<Row>& rows) {
