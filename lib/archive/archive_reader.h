@@ -6,7 +6,7 @@
 #include <string>
 
 #include "archive/encryption.h"
-#include "archive/env.h"
+#include "util/env.h"
 #include "archive/manifest.h"
 #include "archive/zstd_stream.h"
 

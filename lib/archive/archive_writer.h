@@ -13,7 +13,7 @@
 
 #include "archive/atomic_file.h"
 #include "archive/encryption.h"
-#include "archive/env.h"
+#include "util/env.h"
 #include "archive/manifest.h"
 #include "archive/zstd_stream.h"
 

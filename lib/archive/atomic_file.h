@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "archive/env.h"
+#include "util/env.h"
 
 namespace omsbackup {
 

@@ -166,36 +166,31 @@ SecretKey parse_key(std::string_view text, const std::string& source) {
   return key;
 }
 
-SecretKey read_key_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+SecretKey read_key_file(Env& env, const std::string& path) {
+  FileInfo info;
+  int err = 0;
+  std::unique_ptr<SequentialFile> file = env.open_named_file(path, info, err);
+  if (!file)
     throw Error(Errc::invalid_argument, path,
-                fmt::format("cannot open the key file: {}", std::strerror(errno)));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0)
-    throw Error(Errc::invalid_argument, path, fmt::format("cannot stat the key file: {}", std::strerror(errno)));
-  if (!S_ISREG(st.st_mode))
+                fmt::format("cannot open the key file: {}", std::strerror(err)));
+  if (info.type != FileInfo::Type::regular)
     throw Error(Errc::invalid_argument, path, "is not a regular file; a key file is a regular file");
-  unsigned mode = static_cast<unsigned>(st.st_mode) & 07777u;
-  if ((mode & 077u) != 0)
+  if ((info.mode & 077u) != 0)
     throw Error(Errc::invalid_argument, path,
                 fmt::format("is accessible by group or others (mode {:04o}); a key file must be "
                             "private to its owner: chmod 600 {}",
-                            mode, path));
+                            info.mode, path));
   char buf[256];
   std::size_t size = 0;
-  for (;;) {
-    ssize_t n = ::read(fd, buf + size, sizeof buf - size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0)
-      throw Error(Errc::invalid_argument, path, fmt::format("cannot read the key file: {}", std::strerror(errno)));
-    if (n == 0) break;
-    size += static_cast<std::size_t>(n);
-    if (size == sizeof buf) break;  // far too long for a key: parse_key says so
+  try {
+    while (size < sizeof buf) {  // far too long for a key when full: parse_key says so
+      std::size_t n = file->read(buf + size, sizeof buf - size);
+      if (n == 0) break;
+      size += n;
+    }
+  } catch (const Error& e) {
+    OPENSSL_cleanse(buf, sizeof buf);
+    throw Error(Errc::invalid_argument, path, fmt::format("cannot read the key file: {}", e.message()));
   }
   try {
     SecretKey key = parse_key(std::string_view(buf, size), path);
@@ -207,11 +202,11 @@ SecretKey read_key_file(const std::string& path) {
   }
 }
 
-std::optional<SecretKey> load_key(const EncryptionOptions& options) {
+std::optional<SecretKey> load_key(Env& env, const EncryptionOptions& options) {
   if (!options.key_file.empty() && !options.key.empty())
     throw Error(Errc::invalid_argument, "encryption",
                 "give the key either as a file or as a value, not both");
-  if (!options.key_file.empty()) return read_key_file(options.key_file);
+  if (!options.key_file.empty()) return read_key_file(env, options.key_file);
   if (!options.key.empty()) return parse_key(options.key, "encryption key");
   return std::nullopt;
 }

@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "archive/env.h"
+#include "util/env.h"
 #include "omsbackup/encryption.h"
 #include "util/sha256.h"
 
@@ -59,9 +59,9 @@ class SecretKey {
 SecretKey parse_key(std::string_view text, const std::string& source);
 // Reads and parses a key file; refuses anything but a regular file that group and others
 // cannot access.
-SecretKey read_key_file(const std::string& path);
+SecretKey read_key_file(Env& env, const std::string& path);
 // The key the options name, or nullopt when encryption is not enabled.
-std::optional<SecretKey> load_key(const EncryptionOptions& options);
+std::optional<SecretKey> load_key(Env& env, const EncryptionOptions& options);
 // The key's public identifier: HKDF-SHA256(key, no salt, "omsbackup key id"), 8 bytes as 16
 // lowercase hex digits. The same key always has the same id; it reveals nothing of the key.
 std::string key_id(const SecretKey& key);

@@ -1,13 +1,14 @@
 // The public verify(): the archive verifier plus a description of what it holds.
-#include "omsbackup/archive.h"
+#include "archive/verify.h"
 
 #include "archive/archive_reader.h"
 
 namespace omsbackup {
 
-ArchiveInfo verify(const std::string& archive_dir, bool deep, const EncryptionOptions& encryption) {
-  std::optional<SecretKey> key = load_key(encryption);
-  OpenedArchive a = open_archive(Env::posix(), archive_dir, VerifyOptions{deep, key ? &*key : nullptr});
+ArchiveInfo verify_archive(Env& env, const std::string& archive_dir, bool deep,
+                           const EncryptionOptions& encryption) {
+  std::optional<SecretKey> key = load_key(env, encryption);
+  OpenedArchive a = open_archive(env, archive_dir, VerifyOptions{deep, key ? &*key : nullptr});
   const Manifest& m = a.manifest;
   ArchiveInfo info;
   if (a.cipher) {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "archive/env.h"
+#include "util/env.h"
 #include "util/sha256.h"
 
 struct ZSTD_CCtx_s;

@@ -5,7 +5,7 @@
 // rows (mysql_use_result), encodes, compresses and writes them itself, so memory is
 // bounded by threads x (one encode buffer + one zstd context), whatever the table size,
 // and back-pressure is the socket: a reader reads only as fast as it can write.
-#include "omsbackup/dump.h"
+#include "dump/dump_pipeline.h"
 
 #include <fmt/format.h>
 
@@ -17,15 +17,16 @@
 #include "catalog/catalog.h"
 #include "catalog/table_filter.h"
 #include "dump/check_violations.h"
-#include "dump/reader_session.h"
+#include "scan/reader_session.h"
 #include "dump/snapshot.h"
-#include "dump/table_reader.h"
+#include "scan/table_reader.h"
 #include "omsbackup/error.h"
 #include "omsbackup/omsbackup.h"
-#include "oms/prune.h"
 #include "plan/planner.h"
+#include "scan/reader_session.h"
+#include "scan/table_reader.h"
 #include "sql/connection_room.h"
-#include "restore/run_lock.h"
+#include "sql/database_locks.h"
 #include "sql/lock_watch.h"
 #include "sql/quote.h"
 #include "sql/session.h"
@@ -105,8 +106,9 @@ void throw_if_cancelled(const DumpOptions& o, const std::string& object, const c
 
 class DumpRun {
  public:
-  DumpRun(const DumpOptions& o, ArchiveWriter* writer, std::vector<std::vector<TableWork>>& work)
-      : o_(o), writer_(writer), work_(work), started_(Clock::now()) {}
+  DumpRun(const DumpOptions& o, std::uint64_t keep_rows, ArchiveWriter* writer,
+          std::vector<std::vector<TableWork>>& work)
+      : o_(o), keep_rows_(keep_rows), writer_(writer), work_(work), started_(Clock::now()) {}
 
   void add_totals(std::uint64_t tables, std::uint64_t chunks, std::uint64_t estimated) {
     progress_.tables_total = tables;
@@ -214,8 +216,7 @@ class DumpRun {
     std::optional<std::string> threshold = s.scalar(
         fmt::format("SELECT MIN(omsb_k) FROM (SELECT {0} AS omsb_k FROM {1} ORDER BY {0} DESC "
                     "LIMIT {2}) AS omsb_newest",
-                    quote_identifier(key), quote_qualified(db, tw.entry.def.name),
-                    o_.prune.keep_rows),
+                    quote_identifier(key), quote_qualified(db, tw.entry.def.name), keep_rows_),
         fmt::format("finding the newest rows of {}.{}", db, tw.entry.def.name));
     if (!threshold) return "";  // an empty table: nothing to keep
     return fmt::format("{} >= {}", quote_identifier(key), quote_string(*threshold));
@@ -274,6 +275,7 @@ class DumpRun {
   }
 
   const DumpOptions& o_;
+  const std::uint64_t keep_rows_;  // of a pruned table: its newest rows
   ArchiveWriter* writer_;
   std::vector<std::vector<TableWork>>& work_;
   Clock::time_point started_;
@@ -311,11 +313,11 @@ TableReport table_report(const std::string& db, const TableWork& tw) {
 
 // `archive_started` is set once the archive directory has been created; `watch` once the
 // coordinator is connected.
-DumpReport run_dump(const DumpOptions& options, bool& archive_started,
-                    std::unique_ptr<LockWatch>& watch) {
+DumpReport dump_steps(Env& env, const DumpOptions& options, const PruneInput& pruning,
+                      bool& archive_started, std::unique_ptr<LockWatch>& watch) {
   check_options(options);
   // The key first: a bad key file is refused before the server is contacted.
-  std::optional<SecretKey> key = load_key(options.encryption);
+  std::optional<SecretKey> key = load_key(env, options.encryption);
   auto t0 = Clock::now();
   Session coordinator(options.connection, pin_reader_session);
   refuse_if_restoring(coordinator, options.databases);  // restore/run_lock.h
@@ -328,8 +330,7 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started,
   // Pruning that deletes on the source runs first, outside any snapshot, in short
   // transactions.
   PruneReport pruned;
-  if (options.prune.mode == PruneMode::remove && !options.dry_run)
-    pruned = prune(options.connection, options.databases, options.prune, {}, options.cancel);
+  if (pruning.remove && !options.dry_run) pruned = pruning.remove(options.cancel);
 
   // Catalog and plan, before any lock is taken.
   CatalogOptions copts;
@@ -379,15 +380,16 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started,
         tables.push_back(std::move(tw));
         continue;
       }
-      if (options.prune.mode == PruneMode::filter &&
-          prune_matches(options.prune, db.name, tw.entry.def.name)) {
+      std::optional<std::string> newest_by;
+      if (pruning.newest_by) newest_by = pruning.newest_by(coordinator, db.name, tw.entry.def.name);
+      if (newest_by) {
         // Only the newest rows, chosen by the reader inside the snapshot.
-        std::string key = prune_key(coordinator, db.name, tw.entry.def.name);
+        const std::string& key = *newest_by;
         ChunkSpec keep;  // its predicate is set by the reader, inside the snapshot
-        keep.lower = fmt::format("newest {} by {}", options.prune.keep_rows, key);
-        keep.estimated_rows = options.prune.keep_rows;
+        keep.lower = fmt::format("newest {} by {}", pruning.keep_rows, key);
+        keep.estimated_rows = pruning.keep_rows;
         tw.plan.chunks.push_back(keep);
-        tw.plan.estimated_rows = options.prune.keep_rows;
+        tw.plan.estimated_rows = pruning.keep_rows;
         tw.entry.chunk_key = {key};
         tw.pruned = true;
       } else {
@@ -429,7 +431,7 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started,
 
   std::shared_ptr<ArchiveCipher> cipher = key ? ArchiveCipher::create(*key) : nullptr;
   key.reset();
-  ArchiveWriter writer(Env::posix(), options.output, cipher);
+  ArchiveWriter writer(env, options.output, cipher);
   archive_started = true;
   Manifest m;
   m.tool_version = version();
@@ -440,21 +442,15 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started,
                {"chunk_bytes", std::to_string(options.chunk_bytes)},
                {"compress_level", std::to_string(options.compress_level)},
                {"consistency", consistency_name(options.consistency)},
-               {"triggers", options.triggers ? "yes" : "no"},
-               {"prune", prune_mode_name(options.prune.mode)}};
-  if (options.prune.mode != PruneMode::none) {
-    std::string patterns;
-    for (const auto& p : options.prune.tables) patterns += (patterns.empty() ? "" : " ") + p;
-    m.options["prune_tables"] = patterns;
-    m.options["prune_keep_rows"] = std::to_string(options.prune.keep_rows);
-  }
+               {"triggers", options.triggers ? "yes" : "no"}};
+  for (const auto& [name, value] : pruning.recorded) m.options[name] = value;
   filter.record(m.options);
 
   ReaderSet readers = open_readers(coordinator, options.connection, readers_wanted,
                                    options.consistency);
   m.consistency = readers.achieved;
   for (auto& r : readers.readers) watch->add(*r);
-  DumpRun run(options, &writer, work);
+  DumpRun run(options, pruning.keep_rows, &writer, work);
   run.add_totals(table_total, chunk_total, estimated);
   try {
     run.run(tasks, readers.readers);
@@ -491,11 +487,11 @@ DumpReport run_dump(const DumpOptions& options, bool& archive_started,
 
 }  // namespace
 
-DumpReport dump(const DumpOptions& options) {
+DumpReport run_dump(Env& env, const DumpOptions& options, const PruneInput& pruning) {
   bool archive_started = false;
   std::unique_ptr<LockWatch> watch;
   try {
-    return run_dump(options, archive_started, watch);
+    return dump_steps(env, options, pruning, archive_started, watch);
   } catch (const Error& error) {
     const Error e = watch ? watch->explain(error) : error;  // a lock wait, a cancel
     if (!archive_started) throw e;
@@ -503,7 +499,7 @@ DumpReport dump(const DumpOptions& options) {
     // say it if that failed), so that nobody wonders whether a partial archive is usable.
     std::string dir = options.output;
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-    throw e.with_note(Env::posix().stat(dir)
+    throw e.with_note(env.stat(dir)
                           ? fmt::format("The unfinished archive {} could not be removed "
                                         "completely: delete it",
                                         dir)

@@ -4,7 +4,7 @@
 
 #include <optional>
 
-#include "dump/reader_session.h"
+#include "scan/reader_session.h"
 #include "omsbackup/error.h"
 #include "sql/session.h"
 

@@ -1,7 +1,4 @@
 // Reading OMS config.yaml files: one per region, all naming the same MetaDB.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <yaml-cpp/yaml.h>
 
@@ -18,6 +15,7 @@
 #include <vector>
 
 #include "oms/config.h"
+#include "util/env.h"
 
 #include "omsbackup/error.h"
 #include "omsbackup/oms.h"
@@ -103,43 +101,27 @@ class Redactor {
 
 std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 constexpr const char* kWhereConfigLives =
     "give the path of the region's config.yaml (on an OMS node /home/admin/conf/config.yaml, "
     "usually mounted from the host's /data/config.yaml)";
 
-std::string read_config_file(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (fd.get() < 0)
-    fail(path, {}, fmt::format("cannot read it: {}; {}", errno_text(errno), kWhereConfigLives));
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0)
-    fail(path, {}, fmt::format("cannot read it: {}; {}", errno_text(errno), kWhereConfigLives));
-  if (S_ISDIR(st.st_mode))
+std::string read_config_file(Env& env, const std::string& path, FileInfo& info) {
+  int err = 0;
+  std::unique_ptr<SequentialFile> file = env.open_named_file(path, info, err);
+  if (!file) fail(path, {}, fmt::format("cannot read it: {}; {}", errno_text(err), kWhereConfigLives));
+  if (info.type == FileInfo::Type::directory)
     fail(path, {}, fmt::format("is a directory, not a file; {}", kWhereConfigLives));
   std::string text;
   char buf[64 * 1024];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail(path, {}, fmt::format("cannot read it: {}; {}", errno_text(errno), kWhereConfigLives));
+    std::size_t n = 0;
+    try {
+      n = file->read(buf, sizeof buf);
+    } catch (const Error& e) {
+      fail(path, {}, fmt::format("cannot read it ({}); {}", e.message(), kWhereConfigLives));
     }
     if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
+    text.append(buf, n);
     if (text.size() > kMaxConfigBytes)
       fail(path, {},
            fmt::format("is larger than {} MiB, which no config.yaml is; {}", kMaxConfigBytes >> 20,
@@ -340,12 +322,6 @@ void check_same(const std::string& first_file, const std::string& file, const ch
                                  redactor.show(first_value), first_file));
 }
 
-bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa {}, sb {};
-  if (::stat(a.c_str(), &sa) != 0 || ::stat(b.c_str(), &sb) != 0) return false;
-  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 void push_unique(std::vector<std::string>& out, const std::string& name) {
   for (const auto& existing : out)
     if (existing == name) return;
@@ -368,22 +344,30 @@ std::vector<std::string> OmsConfig::heartbeat_databases() const {
   return out;
 }
 
-OmsConfig read_oms_config(const std::vector<std::string>& files) {
+OmsConfig read_oms_config(Env& env, const std::vector<std::string>& files) {
   if (files.empty())
     throw Error(Errc::invalid_argument, "",
                 fmt::format("no config.yaml given; {} (one per region)", kWhereConfigLives));
   std::vector<OmsConfigText> texts;
+  std::vector<FileInfo> infos(files.size());
   texts.reserve(files.size());
+  auto same_file_as = [&](std::size_t i) -> std::optional<std::size_t> {
+    for (std::size_t j = 0; j < i; ++j)
+      if (files[i] == files[j] ||
+          (infos[i].device == infos[j].device && infos[i].inode == infos[j].inode))
+        return j;
+    return std::nullopt;
+  };
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (files[i].empty())
       throw Error(Errc::invalid_argument, "",
                   fmt::format("an empty path was given for a config.yaml; {}", kWhereConfigLives));
-    for (std::size_t j = 0; j < i; ++j)
-      if (files[i] == files[j] || same_file(files[i], files[j]))
-        fail(files[i], {},
-             fmt::format("is the same file as {}: each region's config.yaml is given once",
-                         files[j]));
-    texts.push_back(OmsConfigText{files[i], read_config_file(files[i])});
+    std::string text = read_config_file(env, files[i], infos[i]);
+    if (std::optional<std::size_t> j = same_file_as(i))
+      fail(files[i], {},
+           fmt::format("is the same file as {}: each region's config.yaml is given once",
+                       files[*j]));
+    texts.push_back(OmsConfigText{files[i], std::move(text)});
   }
   return parse_oms_config(texts);
 }

@@ -15,6 +15,11 @@ struct OmsConfigText {
   std::string text;
 };
 
+class Env;
+
+// The public read_oms_config() through the file seam `env`.
+OmsConfig read_oms_config(Env& env, const std::vector<std::string>& files);
+
 // read_oms_config() after the files are read: the same checks and messages, except the
 // ones about reading files (cannot read, a directory, too large, the same file twice).
 OmsConfig parse_oms_config(const std::vector<OmsConfigText>& files);

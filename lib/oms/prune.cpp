@@ -87,4 +87,28 @@ PruneReport prune(const ConnectionOptions& connection, const std::vector<std::st
   return report;
 }
 
+PruneInput prune_input(const ConnectionOptions& connection, const std::vector<std::string>& databases,
+                       const PruneOptions& o) {
+  PruneInput in;
+  in.recorded["prune"] = prune_mode_name(o.mode);
+  if (o.mode == PruneMode::none) return in;
+  std::string patterns;
+  for (const auto& p : o.tables) patterns += (patterns.empty() ? "" : " ") + p;
+  in.recorded["prune_tables"] = patterns;
+  in.recorded["prune_keep_rows"] = std::to_string(o.keep_rows);
+  if (o.mode == PruneMode::filter) {
+    in.keep_rows = o.keep_rows;
+    in.newest_by = [o](Session& s, const std::string& db,
+                       const std::string& table) -> std::optional<std::string> {
+      if (!prune_matches(o, db, table)) return std::nullopt;
+      return prune_key(s, db, table);
+    };
+  } else {
+    in.remove = [connection, databases, o](const std::atomic<bool>* cancel) {
+      return prune(connection, databases, o, {}, cancel);
+    };
+  }
+  return in;
+}
+
 }  // namespace omsbackup

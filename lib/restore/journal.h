@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "archive/env.h"
+#include "util/env.h"
 
 namespace omsbackup {
 

@@ -7,7 +7,7 @@
 // Every step that completes is written to the journal (fsynced), so --resume can
 // continue after a crash without loading a chunk twice. docs/restore.md says what a
 // crash at each step leaves behind.
-#include "omsbackup/restore.h"
+#include "restore/restore_pipeline.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -23,8 +23,8 @@
 #include "catalog/table_filter.h"
 #include "codec/column_codec.h"
 #include "codec/content_digest.h"
-#include "dump/reader_session.h"
-#include "dump/table_reader.h"
+#include "scan/reader_session.h"
+#include "scan/table_reader.h"
 #include "omsbackup/error.h"
 #include "restore/deferred_indexes.h"
 #include "restore/insert_loader.h"
@@ -388,11 +388,23 @@ void RestoreRun::start_journal() {
                 "a previous restore of this archive was interrupted; continue it with --resume, "
                 "or remove this journal to start over");
   }
-  journal_ = std::make_unique<Journal>(env_, path);
-  if (!o_.resume) {
-    journal_->begin(begin);
-    test_point("restore.begun");
+  if (o_.resume) {
+    journal_ = std::make_unique<Journal>(env_, path);
+    return;
   }
+  try {
+    journal_ = std::make_unique<Journal>(env_, path);
+    journal_->begin(begin);
+  } catch (const Error& e) {
+    // A journal that cannot be begun (a full disk) begins nothing: no file to trip over.
+    journal_.reset();
+    try {
+      if (env_.stat(path)) env_.remove_file(path);
+    } catch (const Error&) {
+    }
+    throw e.with_note("Nothing was changed on the server; run omsrestore again once this is fixed");
+  }
+  test_point("restore.begun");
 }
 
 std::vector<Unit> RestoreRun::units_for(const Target& t) const {
@@ -989,14 +1001,13 @@ void RestoreRun::run_steps(Session& s) {
 
 }  // namespace
 
-RestoreReport restore(const RestoreOptions& options) {
+RestoreReport run_restore(Env& env, const RestoreOptions& options) {
   if (options.archive.empty())
     throw Error(Errc::invalid_argument, "ARCHIVE", "name the archive directory to restore");
   auto t0 = Clock::now();
-  Env& env = Env::posix();
   // Nothing on the server changes before the key is checked and the whole archive is
   // proven intact: the server is not even contacted before.
-  std::optional<SecretKey> key = load_key(options.encryption);
+  std::optional<SecretKey> key = load_key(env, options.encryption);
   OpenedArchive archive = open_archive(env, options.archive, VerifyOptions{false, key ? &*key : nullptr});
   key.reset();
   RestoreRun run(options, archive, env);

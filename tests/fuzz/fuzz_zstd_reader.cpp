@@ -23,7 +23,7 @@
 #include <string>
 #include <string_view>
 
-#include "archive/env.h"
+#include "util/env.h"
 #include "archive/zstd_stream.h"
 #include "omsbackup/error.h"
 #include "util/sha256.h"

@@ -20,7 +20,7 @@
 #include <regex>
 #include <thread>
 
-#include "archive/env.h"
+#include "util/env.h"
 #include "omsbackup/omsbackup.h"
 #include "restore/run_lock.h"
 #include "server.h"

@@ -11,7 +11,7 @@
 
 #include "archive/archive_reader.h"
 #include "archive/archive_writer.h"
-#include "archive/fault_env.h"
+#include "util/fault_env.h"
 #include "archive_test_support.h"
 #include "codec/content_digest.h"
 #include "codec/row_encoder.h"

@@ -17,7 +17,7 @@
 #include "archive/archive_reader.h"
 #include "archive/archive_writer.h"
 #include "archive/encryption.h"
-#include "archive/fault_env.h"
+#include "util/fault_env.h"
 #include "archive_test_support.h"
 #include "omsbackup/archive.h"
 #include "omsbackup/error.h"
@@ -110,7 +110,7 @@ std::string key_file(const TempDir& t, const std::string& content, unsigned mode
 
 std::string key_refusal(const std::string& path) {
   try {
-    read_key_file(path);
+    read_key_file(Env::posix(), path);
   } catch (const Error& e) {
     CHECK(e.code() == Errc::invalid_argument);
     CHECK(e.object() == path);
@@ -212,8 +212,8 @@ TEST_CASE("key text: 64 hex digits or 32 raw bytes, nothing else", "[encrypt][ke
 
 TEST_CASE("key files must be private regular files", "[encrypt][key]") {
   TempDir t;
-  CHECK(key_id(read_key_file(key_file(t, kHexKey + "\n", 0600))) == key_id(key_of(kHexKey)));
-  CHECK(key_id(read_key_file(key_file(t, kHexKey, 0400))) == key_id(key_of(kHexKey)));
+  CHECK(key_id(read_key_file(Env::posix(), key_file(t, kHexKey + "\n", 0600))) == key_id(key_of(kHexKey)));
+  CHECK(key_id(read_key_file(Env::posix(), key_file(t, kHexKey, 0400))) == key_id(key_of(kHexKey)));
   for (unsigned mode : {0644u, 0640u, 0604u, 0620u, 0602u, 0610u}) {
     INFO(mode);
     std::string why = key_refusal(key_file(t, kHexKey, mode));
@@ -229,16 +229,35 @@ TEST_CASE("key files must be private regular files", "[encrypt][key]") {
   // A symbolic link to a private key file is followed (e.g. mounted secrets).
   std::string real = key_file(t, kHexKey);
   std::filesystem::create_symlink(real, t / "link");
-  CHECK(key_id(read_key_file(t / "link")) == key_id(key_of(kHexKey)));
+  CHECK(key_id(read_key_file(Env::posix(), t / "link")) == key_id(key_of(kHexKey)));
+
+  // Through the file seam: an open or a read that fails is a refusal naming the key file.
+  FaultEnv faults(Env::posix());
+  auto refusal_when_failing = [&](FaultEnv::Op op, int err) {
+    faults.fail_nth(op, 1, err);
+    try {
+      read_key_file(faults, real);
+    } catch (const Error& e) {
+      CHECK(e.code() == Errc::invalid_argument);
+      CHECK(e.object() == real);
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  CHECK(has(refusal_when_failing(FaultEnv::Op::open, EACCES), "cannot open the key file: Permission denied"));
+  std::string read_refusal = refusal_when_failing(FaultEnv::Op::read, EIO);
+  CHECK(has(read_refusal, "cannot read the key file"));
+  CHECK(has(read_refusal, "Input/output error"));
+  CHECK(key_id(read_key_file(faults, real)) == key_id(key_of(kHexKey)));
 
   EncryptionOptions both;
   both.key_file = real;
   both.key = kHexKey;
-  CHECK_THROWS_WITH(load_key(both), Catch::Contains("not both"));
-  CHECK_FALSE(load_key(EncryptionOptions{}).has_value());
+  CHECK_THROWS_WITH(load_key(Env::posix(), both), Catch::Contains("not both"));
+  CHECK_FALSE(load_key(Env::posix(), EncryptionOptions{}).has_value());
   EncryptionOptions by_value;
   by_value.key = kHexKey;
-  CHECK(key_id(*load_key(by_value)) == key_id(key_of(kHexKey)));
+  CHECK(key_id(*load_key(Env::posix(), by_value)) == key_id(key_of(kHexKey)));
 }
 
 TEST_CASE("segmented AES-256-GCM round-trips at every boundary", "[encrypt][framing]") {

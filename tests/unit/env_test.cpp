@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "archive/env.h"
-#include "archive/fault_env.h"
+#include "util/env.h"
+#include "util/fault_env.h"
 #include "archive_test_support.h"
 #include "omsbackup/error.h"
 

@@ -4,8 +4,8 @@
 #include <string>
 
 #include "archive/atomic_file.h"
-#include "archive/env.h"
-#include "archive/fault_env.h"
+#include "util/env.h"
+#include "util/fault_env.h"
 #include "archive/zstd_stream.h"
 #include "archive_test_support.h"
 #include "omsbackup/error.h"

@@ -1,4 +1,4 @@
-#include "archive/env.h"
+#include "util/env.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -48,6 +48,8 @@ FileInfo to_info(std::string name, const struct stat& st) {
     info.type = FileInfo::Type::other;
   }
   info.size = static_cast<std::uint64_t>(st.st_size);
+  info.device = static_cast<std::uint64_t>(st.st_dev);
+  info.inode = static_cast<std::uint64_t>(st.st_ino);
   info.mode = static_cast<unsigned>(st.st_mode) & 07777u;
   return info;
 }
@@ -150,6 +152,24 @@ class PosixEnv final : public Env {
   std::unique_ptr<SequentialFile> new_sequential_file(const std::string& path) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) throw_io_error(path, "open for reading failed", errno);
+    return std::make_unique<PosixSequentialFile>(path, fd);
+  }
+
+  std::unique_ptr<SequentialFile> open_named_file(const std::string& path, FileInfo& info,
+                                                  int& err) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+      err = errno;
+      return nullptr;
+    }
+    FdGuard guard{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+      err = errno;
+      return nullptr;
+    }
+    info = to_info(last_component(path), st);
+    guard.fd = -1;
     return std::make_unique<PosixSequentialFile>(path, fd);
   }
 

@@ -1,4 +1,4 @@
-#include "dump/reader_session.h"
+#include "scan/reader_session.h"
 
 #include "omsbackup/error.h"
 #include "sql/session.h"

@@ -60,6 +60,7 @@ struct FileInfo {
   Type type = Type::other;
   std::uint64_t size = 0;
   unsigned mode = 0;  // permission bits (st_mode & 07777)
+  std::uint64_t device = 0, inode = 0;  // the same file has the same pair
 };
 
 class Env {
@@ -76,6 +77,12 @@ class Env {
                                                             unsigned mode = 0600) = 0;
   // Opens `path` for reading (O_NOFOLLOW: fails on a symlink).
   virtual std::unique_ptr<SequentialFile> new_sequential_file(const std::string& path) = 0;
+  // Opens a file the user named (a key file, a config.yaml) for reading, following symlinks
+  // (a mounted secret is often one), and fills `info` from fstat of the opened file. Returns
+  // nullptr with the errno in `err` when it cannot be opened, so that the caller can say
+  // what the file is for.
+  virtual std::unique_ptr<SequentialFile> open_named_file(const std::string& path,
+                                                          FileInfo& info, int& err) = 0;
   // Creates a directory with exactly `mode`, whatever the umask. Succeeds without changes if
   // `path` is already a directory (not a symlink to one).
   virtual void create_dir(const std::string& path, unsigned mode = 0700) = 0;

@@ -16,7 +16,7 @@
 #include <limits>
 #include <mutex>
 
-#include "archive/env.h"
+#include "util/env.h"
 
 namespace omsbackup {
 
@@ -27,7 +27,7 @@ class FaultEnv : public Env {
     sync,          // WritableFile::sync
     close,         // WritableFile::close
     create,        // new_writable_file
-    open,          // new_sequential_file
+    open,          // new_sequential_file, open_named_file (which returns the errno)
     read,          // SequentialFile::read
     create_dir,    // create_dir
     rename,        // rename
@@ -69,6 +69,8 @@ class FaultEnv : public Env {
   std::unique_ptr<WritableFile> new_appendable_file(const std::string& path,
                                                     unsigned mode = 0600) override;
   std::unique_ptr<SequentialFile> new_sequential_file(const std::string& path) override;
+  std::unique_ptr<SequentialFile> open_named_file(const std::string& path, FileInfo& info,
+                                                  int& err) override;
   void create_dir(const std::string& path, unsigned mode = 0700) override;
   void rename(const std::string& from, const std::string& to) override;
   void sync_dir(const std::string& path) override;
@@ -81,6 +83,8 @@ class FaultEnv : public Env {
   friend class FaultWritableFile;
   friend class FaultSequentialFile;
 
+  // Counts a call of `op`; the errno to fail it with if it is the one to fail, else 0.
+  int fault(Op op);
   // Counts a call of `op` and throws if it is the one to fail.
   void before(Op op, const std::string& path, std::string_view what);
   // Takes room for an append of `size` bytes: returns how many fit before the disk is full.

@@ -1,4 +1,4 @@
-#include "dump/table_reader.h"
+#include "scan/table_reader.h"
 
 #include <fmt/format.h>
 

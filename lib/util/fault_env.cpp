@@ -1,4 +1,4 @@
-#include "archive/fault_env.h"
+#include "util/fault_env.h"
 
 #include <algorithm>
 #include <utility>
@@ -89,17 +89,17 @@ std::uint64_t FaultEnv::faults_injected() const {
   return faults_;
 }
 
+int FaultEnv::fault(Op op) {
+  std::lock_guard lock(mu_);
+  std::uint64_t call = ++calls_[index(op)];
+  if (fail_at_[index(op)] != call) return 0;
+  fail_at_[index(op)] = 0;
+  ++faults_;
+  return fail_errno_[index(op)];
+}
+
 void FaultEnv::before(Op op, const std::string& path, std::string_view what) {
-  int err = 0;
-  {
-    std::lock_guard lock(mu_);
-    std::uint64_t call = ++calls_[index(op)];
-    if (fail_at_[index(op)] != call) return;
-    fail_at_[index(op)] = 0;
-    err = fail_errno_[index(op)];
-    ++faults_;
-  }
-  throw_io_error(path, std::string(what) + " failed (injected fault)", err);
+  if (int err = fault(op)) throw_io_error(path, std::string(what) + " failed (injected fault)", err);
 }
 
 std::size_t FaultEnv::reserve_append(std::size_t size) {
@@ -126,6 +126,14 @@ std::unique_ptr<WritableFile> FaultEnv::new_appendable_file(const std::string& p
 std::unique_ptr<SequentialFile> FaultEnv::new_sequential_file(const std::string& path) {
   before(Op::open, path, "open for reading");
   return std::make_unique<FaultSequentialFile>(*this, path, base_.new_sequential_file(path));
+}
+
+std::unique_ptr<SequentialFile> FaultEnv::open_named_file(const std::string& path, FileInfo& info,
+                                                          int& err) {
+  if ((err = fault(Op::open)) != 0) return nullptr;
+  std::unique_ptr<SequentialFile> f = base_.open_named_file(path, info, err);
+  if (!f) return nullptr;
+  return std::make_unique<FaultSequentialFile>(*this, path, std::move(f));
 }
 
 void FaultEnv::create_dir(const std::string& path, unsigned mode) {
