@@ -61,7 +61,11 @@ std::unique_ptr<ChunkWriter> ArchiveWriter::new_chunk(const std::string& rel_pat
     for (std::size_t pos = rel_path.find('/'); pos != std::string::npos;
          pos = rel_path.find('/', pos + 1)) {
       std::string sub = rel_path.substr(0, pos);
-      if (made_dirs_.insert(sub).second) env_.create_dir(dir_ + "/" + sub, 0700);
+      // Recorded only once made: after a failed mkdir, the next chunk tries again (and
+      // fails with its own error) instead of writing below a directory that is not there.
+      if (made_dirs_.count(sub) != 0) continue;
+      env_.create_dir(dir_ + "/" + sub, 0700);
+      made_dirs_.insert(sub);
     }
   }
   if (cipher_) return std::make_unique<ChunkWriter>(env_, dir_, rel_path + kEncryptedSuffix, level, cipher_.get());
