@@ -7,9 +7,33 @@
 
 namespace omsbackup {
 
-bool JournalState::has(std::size_t db, const std::string& phase) const {
+namespace {
+
+std::string indexed_name(std::size_t table) { return fmt::format("indexed:{}", table); }
+
+}  // namespace
+
+const char* phase_name(Phase phase) noexcept {
+  switch (phase) {
+    case Phase::created: return "created";
+    case Phase::proven: return "proven";
+    case Phase::swapping: return "swapping";
+    case Phase::swapped: return "swapped";
+    case Phase::objects: return "objects";
+    case Phase::finished: return "finished";
+  }
+  return "?";
+}
+
+bool JournalState::has_name(std::size_t db, const std::string& name) const {
   auto it = phases.find(db);
-  return it != phases.end() && it->second.count(phase) != 0;
+  return it != phases.end() && it->second.count(name) != 0;
+}
+
+bool JournalState::has(std::size_t db, Phase phase) const { return has_name(db, phase_name(phase)); }
+
+bool JournalState::indexed(std::size_t db, std::size_t table) const {
+  return has_name(db, indexed_name(table));
 }
 
 Journal::Journal(Env& env, std::string path)
@@ -35,8 +59,12 @@ void Journal::chunk(std::size_t db, std::size_t table, std::size_t chunk) {
   append({{"event", "chunk"}, {"db", db}, {"table", table}, {"chunk", chunk}});
 }
 
-void Journal::phase(std::size_t db, const std::string& name) {
-  append({{"event", "phase"}, {"db", db}, {"phase", name}});
+void Journal::phase(std::size_t db, Phase phase) {
+  append({{"event", "phase"}, {"db", db}, {"phase", phase_name(phase)}});
+}
+
+void Journal::indexed(std::size_t db, std::size_t table) {
+  append({{"event", "phase"}, {"db", db}, {"phase", indexed_name(table)}});
 }
 
 void Journal::foreign_key(std::size_t db, const nlohmann::json& repair) {

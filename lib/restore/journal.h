@@ -20,19 +20,31 @@
 
 namespace omsbackup {
 
+// The steps a target database passes, in order (docs/restore.md says what a crash after
+// each leaves); a table's deferred indexes are journaled on their own (Journal::indexed).
+enum class Phase { created, proven, swapping, swapped, objects, finished };
+
+// The journal's name of a phase ("created", ...): the file format, unchanged since format 1.
+const char* phase_name(Phase phase) noexcept;
+
 // What a journal says has been done, per target database.
 struct JournalState {
   bool begun = false;
   nlohmann::json begin;  // the "begin" record: manifest hash, mode, targets
   // (database index, table index, chunk index) of every chunk committed.
   std::set<std::tuple<std::size_t, std::size_t, std::size_t>> chunks;
-  // Phases reached per database index: "created", "loaded", "indexed", "proven",
-  // "swapping", "swapped", "objects", "finished".
+  // Phases reached per database index, by their journal names (phase_name(), and
+  // "indexed:<table index>").
   std::map<std::size_t, std::set<std::string>> phases;
   // Foreign keys outside a swapped database that the swap dragged into its old copy,
   // journaled before each is dropped and added back (database index, the record).
   std::vector<std::pair<std::size_t, nlohmann::json>> foreign_keys;
-  bool has(std::size_t db, const std::string& phase) const;
+  bool has(std::size_t db, Phase phase) const;
+  // Whether table `table`'s deferred indexes were added.
+  bool indexed(std::size_t db, std::size_t table) const;
+
+ private:
+  bool has_name(std::size_t db, const std::string& name) const;
 };
 
 class Journal {
@@ -44,7 +56,8 @@ class Journal {
 
   void begin(const nlohmann::json& record);
   void chunk(std::size_t db, std::size_t table, std::size_t chunk);
-  void phase(std::size_t db, const std::string& name);
+  void phase(std::size_t db, Phase phase);
+  void indexed(std::size_t db, std::size_t table);
   // {"schema", "table", "name", "add_sql"}: how to add a foreign key back if a crash
   // comes between dropping and adding it.
   void foreign_key(std::size_t db, const nlohmann::json& repair);
