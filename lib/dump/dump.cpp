@@ -18,6 +18,7 @@
 #include "catalog/table_filter.h"
 #include "dump/check_violations.h"
 #include "scan/reader_session.h"
+#include "dump/dump_plan.h"
 #include "dump/snapshot.h"
 #include "scan/table_reader.h"
 #include "omsbackup/error.h"
@@ -82,28 +83,6 @@ void check_options(const DumpOptions& o) {
     throw Error(Errc::invalid_argument, "--chunk-size", "must be at least 4 KiB");
 }
 
-// One unit of work: one planned chunk of one table (or a whole keyless table).
-struct Task {
-  std::size_t db = 0, table = 0, chunk = 0;
-  ChunkSpec spec;
-  bool split_by_size = false;
-};
-
-struct TableWork {
-  TableEntry entry;
-  TablePlan plan;
-  bool pruned = false;
-  std::uint64_t deleted = 0;  // rows pruned on the source before the dump
-  std::vector<std::vector<ChunkInfo>> results;  // per planned chunk: its files
-  std::size_t pending = 0;
-  std::uint64_t raw_read = 0;  // encoded bytes read so far (progress)
-};
-
-// Throws Errc::cancelled about `object` once the caller has asked to stop.
-void throw_if_cancelled(const DumpOptions& o, const std::string& object, const char* message) {
-  if (cancel_requested(o.cancel)) throw Error(Errc::cancelled, object, message);
-}
-
 class DumpRun {
  public:
   DumpRun(const DumpOptions& o, std::uint64_t keep_rows, ArchiveWriter* writer,
@@ -132,7 +111,7 @@ class DumpRun {
 
   void check_cancel() const {
     if (failed_) throw Error(Errc::cancelled, "dump", "stopped after another chunk failed");
-    throw_if_cancelled(o_, "dump", "cancelled by the caller");
+    throw_if_cancelled(o_.cancel, "dump", "cancelled by the caller");
   }
 
   void run_task(Session& s, const Task& t) {
@@ -333,83 +312,11 @@ DumpReport dump_steps(Env& env, const DumpOptions& options, const PruneInput& pr
   if (pruning.remove && !options.dry_run) pruned = pruning.remove(options.cancel);
 
   // Catalog and plan, before any lock is taken.
-  CatalogOptions copts;
-  copts.triggers = options.triggers;
-  std::vector<DatabaseDef> defs;
-  std::vector<std::vector<TableWork>> work;
-  std::vector<Task> tasks;
-  std::uint64_t estimated = 0, chunk_total = 0, table_total = 0;
-  // Planning many tables takes a while (a string key is walked with one query per chunk):
-  // a cancel is obeyed between tables, before any file is written.
-  const char* kPlanningCancelled = "cancelled by the caller while planning; nothing was written";
   const TableFilter filter{options.include_tables, options.exclude_tables};
-  for (std::size_t di = 0; di < options.databases.size(); ++di) {
-    throw_if_cancelled(options, options.databases[di], kPlanningCancelled);
-    defs.push_back(read_database(coordinator, options.databases[di], copts));
-    test_point("dump.cataloged");
-    DatabaseDef& db = defs.back();
-    auto& tables = work.emplace_back();
-    std::erase_if(db.tables, [&](const TableDef& t) { return !filter.selects(db.name, t.name); });
-    // Leaving one out silently would make an archive that restores without it.
-    for (const auto& [object, what] : db.unsupported) {
-      if (!filter.selects(db.name, object)) continue;
-      throw Error(Errc::unsupported, db.name + "." + object,
-                  fmt::format("has {} in information_schema.TABLES, which omsdump cannot "
-                              "archive yet; leave it out with --exclude {} if a restore may go "
-                              "without it, or back this database up with mariadb-dump",
-                              what, shell_quote(TableFilter::literal_pattern(db.name, object))));
-    }
-    // A trigger goes with its table.
-    std::erase_if(db.objects.triggers,
-                  [&](const TriggerDef& t) { return !filter.selects(db.name, t.table); });
-    if (db.tables.empty() && !options.allow_empty)
-      throw Error(Errc::invalid_argument, db.name,
-                  "has no tables to dump (or none that match --include/--exclude); an archive "
-                  "missing a database's data is refused — check the name, or pass --allow-empty");
-    const std::map<std::string, std::uint64_t> check_violations =
-        count_check_violations(coordinator, db.name);
-    for (std::size_t ti = 0; ti < db.tables.size(); ++ti) {
-      throw_if_cancelled(options, db.name + "." + db.tables[ti].name, kPlanningCancelled);
-      TableWork tw;
-      tw.entry.def = db.tables[ti];
-      if (auto it = check_violations.find(tw.entry.def.name); it != check_violations.end())
-        tw.entry.check_violations = it->second;
-      if (!tw.entry.def.ddl_only.empty()) {
-        // Its rows are another table's or another server's (a MERGE table's are its UNION
-        // tables'): its DDL only, no scan, no chunk; a restore loads nothing into it.
-        tables.push_back(std::move(tw));
-        continue;
-      }
-      std::optional<std::string> newest_by;
-      if (pruning.newest_by) newest_by = pruning.newest_by(coordinator, db.name, tw.entry.def.name);
-      if (newest_by) {
-        // Only the newest rows, chosen by the reader inside the snapshot.
-        const std::string& key = *newest_by;
-        ChunkSpec keep;  // its predicate is set by the reader, inside the snapshot
-        keep.lower = fmt::format("newest {} by {}", pruning.keep_rows, key);
-        keep.estimated_rows = pruning.keep_rows;
-        tw.plan.chunks.push_back(keep);
-        tw.plan.estimated_rows = pruning.keep_rows;
-        tw.entry.chunk_key = {key};
-        tw.pruned = true;
-      } else {
-        tw.plan = plan_table(coordinator, db.name, tw.entry.def, PlanOptions{options.chunk_bytes});
-        test_point("dump.planned");
-      }
-      if (tw.plan.key)
-        for (const auto& p : tw.plan.key->parts) tw.entry.chunk_key.push_back(p.column);
-      for (const auto& pt : pruned.tables)
-        if (pt.database == db.name && pt.table == tw.entry.def.name) tw.deleted = pt.deleted;
-      tw.results.resize(tw.plan.chunks.size());
-      tw.pending = tw.plan.chunks.size();
-      for (std::size_t ci = 0; ci < tw.plan.chunks.size(); ++ci)
-        tasks.push_back(Task{di, ti, ci, tw.plan.chunks[ci], tw.plan.split_by_size});
-      estimated += tw.plan.estimated_bytes;
-      chunk_total += tw.plan.chunks.size();
-      ++table_total;
-      tables.push_back(std::move(tw));
-    }
-  }
+  DumpPlan plan = plan_dump(coordinator, options, filter, pruning, pruned);
+  std::vector<DatabaseDef>& defs = plan.defs;
+  std::vector<std::vector<TableWork>>& work = plan.work;
+  std::vector<Task>& tasks = plan.tasks;
 
   DumpReport report;
   report.threads = threads;
@@ -451,7 +358,7 @@ DumpReport dump_steps(Env& env, const DumpOptions& options, const PruneInput& pr
   m.consistency = readers.achieved;
   for (auto& r : readers.readers) watch->add(*r);
   DumpRun run(options, pruning.keep_rows, &writer, work);
-  run.add_totals(table_total, chunk_total, estimated);
+  run.add_totals(plan.table_total, plan.chunk_total, plan.estimated);
   try {
     run.run(tasks, readers.readers);
   } catch (...) {
