@@ -254,7 +254,8 @@ ChunkReader::ChunkReader(Env& env, const std::string& root, const std::string& r
                          const ArchiveCipher* cipher)
     : file_(env.new_sequential_file(root + "/" + rel_path)),
       opener_(cipher ? std::make_unique<DecryptingReader>(*file_, *cipher, rel_path) : nullptr),
-      // The file as stored is hashed by the verifier; the decrypted stream needs no hash.
-      zstd_(opener_ ? static_cast<SequentialFile&>(*opener_) : *file_, rel_path, /*hash=*/!opener_) {}
+      // The file as stored is hashed by the verifier (open_archive, before any chunk is
+      // read): hashing it again here would only cost CPU, since nothing would read it.
+      zstd_(opener_ ? static_cast<SequentialFile&>(*opener_) : *file_, rel_path, /*hash=*/false) {}
 
 }  // namespace omsbackup
