@@ -15,19 +15,16 @@ ChunkWriter::ChunkWriter(Env& env, const std::string& root, std::string rel_path
                          ArchiveCipher* cipher)
     : rel_path_(std::move(rel_path)),
       file_(env, root + "/" + rel_path_),
-      sealer_(cipher ? std::make_unique<EncryptingWriter>(file_.sink(), *cipher, rel_path_) : nullptr),
-      zstd_(sealer_ ? static_cast<WritableFile&>(*sealer_) : file_.sink(), level, 0, rel_path_,
-            /*hash=*/!sealer_) {}
+      stored_(file_.sink(), rel_path_),
+      sealer_(cipher ? std::make_unique<EncryptingWriter>(stored_, *cipher, rel_path_) : nullptr),
+      zstd_(sealer_ ? static_cast<WritableFile&>(*sealer_) : stored_, level, 0, rel_path_) {}
 
 FileEntry ChunkWriter::finish() {
   zstd_.finish();
-  if (!sealer_) {
-    file_.commit();
-    return FileEntry{rel_path_, zstd_.stored_bytes(), to_hex(zstd_.stored_sha256())};
-  }
-  sealer_->finish();
+  if (sealer_) sealer_->finish();
+  FileEntry entry{rel_path_, stored_.bytes(), to_hex(stored_.finish())};
   file_.commit();
-  return FileEntry{rel_path_, sealer_->stored_bytes(), to_hex(sealer_->stored_sha256())};
+  return entry;
 }
 
 ArchiveWriter::ArchiveWriter(Env& env, std::string dir, std::shared_ptr<ArchiveCipher> cipher)

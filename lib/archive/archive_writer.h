@@ -1,4 +1,4 @@
-// Writes an archive directory: chunk files (zstd, hashed while written), then the
+// Writes an archive directory: chunk files (zstd, hashed as stored), then the
 // manifest, then the DONE marker — each atomically (.partial, fsync, rename,
 // directory fsync). Until commit() succeeds the archive is not complete, and a
 // writer destroyed before that removes everything it wrote. With an ArchiveCipher, every
@@ -14,13 +14,15 @@
 #include "archive/atomic_file.h"
 #include "archive/encryption.h"
 #include "archive/env.h"
+#include "archive/hashing_file.h"
 #include "archive/manifest.h"
 #include "archive/zstd_stream.h"
 
 namespace omsbackup {
 
-// One compressed (and, with a cipher, encrypted) chunk file being written. Not
-// thread-safe; one per worker.
+// One compressed (and, with a cipher, encrypted) chunk file being written: zstd (then the
+// encrypting writer) into a HashingFile over the atomic file, so the size and SHA-256 are
+// those of the bytes stored. Not thread-safe; one per worker.
 class ChunkWriter {
  public:
   ChunkWriter(Env& env, const std::string& root, std::string rel_path, int level,
@@ -33,6 +35,7 @@ class ChunkWriter {
  private:
   std::string rel_path_;
   AtomicFileWriter file_;
+  HashingFile stored_;
   std::unique_ptr<EncryptingWriter> sealer_;  // null: a plaintext archive
   ZstdWriter zstd_;
 };
