@@ -11,23 +11,32 @@
 
 namespace omsbackup {
 
-ChunkWriter::ChunkWriter(Env& env, const std::string& root, std::string rel_path, int level,
-                         ArchiveCipher* cipher)
-    : rel_path_(std::move(rel_path)),
-      file_(env, root + "/" + rel_path_),
-      sealer_(cipher ? std::make_unique<EncryptingWriter>(file_.sink(), *cipher, rel_path_) : nullptr),
-      zstd_(sealer_ ? static_cast<WritableFile&>(*sealer_) : file_.sink(), level, 0, rel_path_,
-            /*hash=*/!sealer_) {}
+ChunkWriter::ChunkWriter(ArchiveWriter& archive, std::string rel_path, int level)
+    : archive_(archive),
+      rel_path_(std::move(rel_path)),
+      file_(archive.env_, archive.dir_ + "/" + rel_path_),
+      stored_(file_.sink(), rel_path_),
+      sealer_(archive.cipher_
+                  ? std::make_unique<EncryptingWriter>(stored_, *archive.cipher_, rel_path_)
+                  : nullptr),
+      zstd_(sealer_ ? static_cast<WritableFile&>(*sealer_) : stored_, level, 0, rel_path_) {}
 
-FileEntry ChunkWriter::finish() {
+ChunkRecord ChunkWriter::finish() {
   zstd_.finish();
-  if (!sealer_) {
-    file_.commit();
-    return FileEntry{rel_path_, zstd_.stored_bytes(), to_hex(zstd_.stored_sha256())};
-  }
-  sealer_->finish();
+  if (sealer_) sealer_->finish();
+  ChunkRecord record{FileEntry{rel_path_, stored_.bytes(), to_hex(stored_.finish())},
+                     zstd_.raw_bytes()};
   file_.commit();
-  return FileEntry{rel_path_, sealer_->stored_bytes(), to_hex(sealer_->stored_sha256())};
+  archive_.add_file(record.file);
+  return record;
+}
+
+std::string chunk_file_path(std::size_t db_no, std::size_t table_no, std::size_t chunk_no,
+                            bool encrypted) {
+  if (db_no == 0 || table_no == 0 || chunk_no == 0)
+    throw Error(Errc::internal, "archive", "chunk files are numbered from 1");
+  return fmt::format("data/{:04}/{:05}-{:06}.tsv.zst{}", db_no, table_no, chunk_no,
+                     encrypted ? kEncryptedSuffix : "");
 }
 
 ArchiveWriter::ArchiveWriter(Env& env, std::string dir, std::shared_ptr<ArchiveCipher> cipher)
@@ -54,22 +63,23 @@ ArchiveWriter::~ArchiveWriter() {
   if (!committed_) abort();
 }
 
-std::unique_ptr<ChunkWriter> ArchiveWriter::new_chunk(const std::string& rel_path, int level) {
+std::unique_ptr<ChunkWriter> ArchiveWriter::new_chunk(std::size_t db_no, std::size_t table_no,
+                                                      std::size_t chunk_no, int level) {
+  std::string rel_path = chunk_file_path(db_no, table_no, chunk_no, cipher_ != nullptr);
   {
     std::lock_guard lock(mu_);
     // Create each missing parent directory below the root.
     for (std::size_t pos = rel_path.find('/'); pos != std::string::npos;
          pos = rel_path.find('/', pos + 1)) {
       std::string sub = rel_path.substr(0, pos);
-      // Recorded only once made: after a failed mkdir, the next chunk tries again (and
-      // fails with its own error) instead of writing below a directory that is not there.
+      // Recorded only once made: after a failed mkdir the next chunk tries it again
+      // instead of creating files below a directory that is not there.
       if (made_dirs_.count(sub) != 0) continue;
       env_.create_dir(dir_ + "/" + sub, 0700);
       made_dirs_.insert(sub);
     }
   }
-  if (cipher_) return std::make_unique<ChunkWriter>(env_, dir_, rel_path + kEncryptedSuffix, level, cipher_.get());
-  return std::make_unique<ChunkWriter>(env_, dir_, rel_path, level);
+  return std::unique_ptr<ChunkWriter>(new ChunkWriter(*this, std::move(rel_path), level));
 }
 
 void ArchiveWriter::add_file(FileEntry entry) {

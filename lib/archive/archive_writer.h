@@ -1,4 +1,4 @@
-// Writes an archive directory: chunk files (zstd, hashed while written), then the
+// Writes an archive directory: chunk files (zstd, hashed as stored), then the
 // manifest, then the DONE marker — each atomically (.partial, fsync, rename,
 // directory fsync). Until commit() succeeds the archive is not complete, and a
 // writer destroyed before that removes everything it wrote. With an ArchiveCipher, every
@@ -13,26 +13,48 @@
 
 #include "archive/atomic_file.h"
 #include "archive/encryption.h"
+#include "archive/hashing_file.h"
 #include "util/env.h"
 #include "archive/manifest.h"
 #include "archive/zstd_stream.h"
 
 namespace omsbackup {
 
-// One compressed (and, with a cipher, encrypted) chunk file being written. Not
-// thread-safe; one per worker.
+class ArchiveWriter;
+
+// One finished chunk file: its entry in the manifest's file list (the path as stored, with
+// ".enc" when encrypted; the size and SHA-256 of the bytes on disk) and how many bytes were
+// written into it before compression.
+struct ChunkRecord {
+  FileEntry file;
+  std::uint64_t raw_bytes = 0;
+};
+
+// One chunk file being written, from ArchiveWriter::new_chunk(): rows go through zstd (then,
+// with a cipher, the encrypting writer) into a HashingFile over the atomic file, so the one
+// size and SHA-256 are those of the bytes stored. Not thread-safe; one per worker. Must not
+// outlive its ArchiveWriter. Dropped without finish() (or after a failure), it removes its
+// partial file and is never listed.
 class ChunkWriter {
  public:
-  ChunkWriter(Env& env, const std::string& root, std::string rel_path, int level,
-              ArchiveCipher* cipher = nullptr);
+  ChunkWriter(const ChunkWriter&) = delete;
+  ChunkWriter& operator=(const ChunkWriter&) = delete;
+
   void write(std::string_view encoded_rows) { zstd_.write(encoded_rows); }
   std::uint64_t raw_bytes() const { return zstd_.raw_bytes(); }
-  // Ends the stream and commits the file; returns its entry for the manifest.
-  FileEntry finish();
+  const std::string& path() const { return rel_path_; }
+  // Ends the stream, commits the file, adds its entry to the archive's file list and
+  // returns its record. If it throws, nothing is listed.
+  ChunkRecord finish();
 
  private:
+  friend class ArchiveWriter;
+  ChunkWriter(ArchiveWriter& archive, std::string rel_path, int level);
+
+  ArchiveWriter& archive_;
   std::string rel_path_;
   AtomicFileWriter file_;
+  HashingFile stored_;
   std::unique_ptr<EncryptingWriter> sealer_;  // null: a plaintext archive
   ZstdWriter zstd_;
 };
@@ -46,11 +68,10 @@ class ArchiveWriter {
   ArchiveWriter(const ArchiveWriter&) = delete;
   ArchiveWriter& operator=(const ArchiveWriter&) = delete;
 
-  // Thread-safe. Creates the file's directories as needed. An encrypted archive's file
-  // gets ".enc" appended to `rel_path`.
-  std::unique_ptr<ChunkWriter> new_chunk(const std::string& rel_path, int level);
-  // Thread-safe. Records a finished file for the manifest's file list.
-  void add_file(FileEntry entry);
+  // Thread-safe. Starts chunk file `chunk_no` of table `table_no` of database `db_no` (all
+  // 1-based, as in the manifest), at chunk_file_path(), creating its directories as needed.
+  std::unique_ptr<ChunkWriter> new_chunk(std::size_t db_no, std::size_t table_no,
+                                         std::size_t chunk_no, int level);
 
   // Sets manifest.files and writes the manifest and then the DONE marker.
   void commit(Manifest& manifest);
@@ -60,6 +81,10 @@ class ArchiveWriter {
   const std::string& dir() const { return dir_; }
 
  private:
+  friend class ChunkWriter;
+  // Thread-safe. Records a finished file for the manifest's file list.
+  void add_file(FileEntry entry);
+
   Env& env_;
   std::string dir_;
   std::shared_ptr<ArchiveCipher> cipher_;
@@ -69,6 +94,12 @@ class ArchiveWriter {
   bool committed_ = false;
   bool aborted_ = false;
 };
+
+// The path of chunk file `chunk_no` of table `table_no` of database `db_no` (all 1-based)
+// in an archive: data/DDDD/TTTTT-CCCCCC.tsv.zst, with ".enc" appended when `encrypted`
+// (docs/archive-format.md sections 1 and 9.1).
+std::string chunk_file_path(std::size_t db_no, std::size_t table_no, std::size_t chunk_no,
+                            bool encrypted);
 
 // Removes a directory tree without following symlinks. Never throws.
 void remove_tree(Env& env, const std::string& path) noexcept;

@@ -299,10 +299,7 @@ EncryptingWriter::EncryptingWriter(WritableFile& sink, ArchiveCipher& cipher, st
 EncryptingWriter::~EncryptingWriter() = default;
 
 void EncryptingWriter::emit(const std::uint8_t* data, std::size_t size) {
-  std::string_view piece(reinterpret_cast<const char*>(data), size);
-  sink_.append(piece);
-  hash_.update(piece);
-  stored_bytes_ += size;
+  sink_.append(std::string_view(reinterpret_cast<const char*>(data), size));
 }
 
 void EncryptingWriter::append(std::string_view data) {
@@ -351,17 +348,11 @@ void EncryptingWriter::finish() {
     throw Error(Errc::internal, path_, finished_ ? "finish() twice" : "finish() after a failure");
   try {
     seal(true);
-    digest_ = hash_.finish();
     finished_ = true;
   } catch (...) {
     failed_ = true;
     throw;
   }
-}
-
-const Sha256Digest& EncryptingWriter::stored_sha256() const {
-  if (!finished_) throw Error(Errc::internal, path_, "stored_sha256() before finish()");
-  return digest_;
 }
 
 // ---- DecryptingReader ----

@@ -105,7 +105,8 @@ class ArchiveCipher {
 // Encrypts everything appended into `sink`: the header, then segments of `segment_bytes`
 // of plaintext, each sealed with its own tag; finish() seals the last one. `path` is the
 // file's path in the archive (bound into every segment) and names it in errors. The sink
-// must outlive the writer and is never closed by it.
+// must outlive the writer and is never closed by it. What the sink stores is measured below
+// it (HashingFile).
 class EncryptingWriter final : public WritableFile {
  public:
   EncryptingWriter(WritableFile& sink, ArchiveCipher& cipher, std::string path,
@@ -120,10 +121,6 @@ class EncryptingWriter final : public WritableFile {
   // Seals the last segment (not syncing or closing the sink).
   void finish();
 
-  std::uint64_t stored_bytes() const { return stored_bytes_; }
-  // SHA-256 of all bytes appended to the sink; only after finish().
-  const Sha256Digest& stored_sha256() const;
-
  private:
   void seal(bool final);
   void emit(const std::uint8_t* data, std::size_t size);
@@ -136,9 +133,6 @@ class EncryptingWriter final : public WritableFile {
   std::unique_ptr<std::uint8_t[]> buf_;  // one segment of plaintext, then its ciphertext and tag
   std::size_t used_ = 0;
   std::uint64_t segment_ = 0;
-  Sha256 hash_;
-  Sha256Digest digest_{};
-  std::uint64_t stored_bytes_ = 0;
   bool finished_ = false;
   bool failed_ = false;
 };

@@ -19,10 +19,9 @@ std::string zstd_error(const char* what, std::size_t code) {
 
 // ---- ZstdWriter ----
 
-ZstdWriter::ZstdWriter(WritableFile& sink, int level, int workers, std::string path, bool hash)
+ZstdWriter::ZstdWriter(WritableFile& sink, int level, int workers, std::string path)
     : sink_(sink),
       path_(std::move(path)),
-      hash_enabled_(hash),
       cctx_(ZSTD_createCCtx(), &ZSTD_freeCCtx),
       out_size_(ZSTD_CStreamOutSize()) {
   if (!cctx_) throw Error(Errc::internal, path_, "ZSTD_createCCtx failed");
@@ -51,11 +50,7 @@ void ZstdWriter::check_usable(std::string_view doing) const {
 }
 
 void ZstdWriter::emit(std::size_t size) {
-  if (size == 0) return;
-  std::string_view chunk(out_.get(), size);
-  sink_.append(chunk);
-  if (hash_enabled_) hash_.update(chunk);
-  stored_bytes_ += size;
+  if (size != 0) sink_.append(std::string_view(out_.get(), size));
 }
 
 void ZstdWriter::write(std::string_view data) {
@@ -88,18 +83,11 @@ void ZstdWriter::finish() {
       }
       emit(out.pos);
     } while (remaining != 0);
-    if (hash_enabled_) digest_ = hash_.finish();
     finished_ = true;
   } catch (...) {
     failed_ = true;
     throw;
   }
-}
-
-const Sha256Digest& ZstdWriter::stored_sha256() const {
-  if (!finished_) throw Error(Errc::internal, path_, "stored_sha256() before finish()");
-  if (!hash_enabled_) throw Error(Errc::internal, path_, "stored_sha256() without hashing");
-  return digest_;
 }
 
 // ---- ZstdReader ----

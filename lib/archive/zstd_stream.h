@@ -1,5 +1,7 @@
 // Streaming zstd compression into a WritableFile and decompression from a SequentialFile,
-// with fixed-size buffers only, and the SHA-256 of the compressed bytes computed on the fly.
+// with fixed-size buffers only. The writer stores what it is given and counts it; what it
+// stores is measured (size, SHA-256) by the layer below it (HashingFile, hashing_file.h).
+// The reader can hash the compressed bytes it reads.
 //
 // Frames carry a content checksum (ZSTD_c_checksumFlag), so the reader detects corruption.
 #pragma once
@@ -23,9 +25,7 @@ class ZstdWriter {
   // `sink` is not owned and must outlive the writer; the writer never closes it. `level` is a
   // zstd level (clamped to the library's range); `workers` > 0 compresses on that many threads
   // when libzstd supports it (else single-threaded). `path` names the file in error messages.
-  // `hash` false skips the SHA-256 (when the sink hashes what it stores itself).
-  ZstdWriter(WritableFile& sink, int level, int workers = 0, std::string path = {},
-             bool hash = true);
+  ZstdWriter(WritableFile& sink, int level, int workers = 0, std::string path = {});
   ~ZstdWriter();
   ZstdWriter(const ZstdWriter&) = delete;
   ZstdWriter& operator=(const ZstdWriter&) = delete;
@@ -35,11 +35,8 @@ class ZstdWriter {
   // Ends the frame and flushes everything to the sink (does not sync or close it).
   void finish();
 
+  // Bytes given to write() so far (before compression).
   std::uint64_t raw_bytes() const { return raw_bytes_; }
-  std::uint64_t stored_bytes() const { return stored_bytes_; }
-  // SHA-256 of the compressed bytes as appended to the sink; only after finish(), and only
-  // when constructed with `hash`.
-  const Sha256Digest& stored_sha256() const;
 
  private:
   void check_usable(std::string_view doing) const;
@@ -47,14 +44,10 @@ class ZstdWriter {
 
   WritableFile& sink_;
   std::string path_;
-  bool hash_enabled_;
   std::unique_ptr<ZSTD_CCtx_s, std::size_t (*)(ZSTD_CCtx_s*)> cctx_;
   std::unique_ptr<char[]> out_;
   std::size_t out_size_;
-  Sha256 hash_;
-  Sha256Digest digest_{};
   std::uint64_t raw_bytes_ = 0;
-  std::uint64_t stored_bytes_ = 0;
   bool finished_ = false;
   bool failed_ = false;
 };

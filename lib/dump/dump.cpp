@@ -105,8 +105,8 @@ class DumpRun {
   }
 
  private:
-  std::string rel_path(const Task& t, std::size_t file_no) const {
-    return fmt::format("data/{:04}/{:05}-{:06}.tsv.zst", t.db + 1, t.table + 1, file_no);
+  std::unique_ptr<ChunkWriter> new_chunk(const Task& t, std::size_t file_no) {
+    return writer_->new_chunk(t.db + 1, t.table + 1, file_no, o_.compress_level);
   }
 
   void check_cancel() const {
@@ -149,21 +149,20 @@ class DumpRun {
     ContentDigest digest(kind);
     std::size_t file_no = t.split_by_size ? 1 : t.chunk + 1;
     auto close_file = [&] {
-      FileEntry fe = out->finish();
-      writer_->add_file(fe);
+      ChunkRecord done = out->finish();
       ChunkInfo c;
-      c.file = fe.path;
+      c.file = done.file.path;
       c.rows = digest.rows();
-      c.raw_bytes = out->raw_bytes();
-      c.stored_bytes = fe.size;
-      c.sha256 = fe.sha256;
+      c.raw_bytes = done.raw_bytes;
+      c.stored_bytes = done.file.size;
+      c.sha256 = done.file.sha256;
       c.digest = digest.sum_hex();
       if (!t.split_by_size) {
         c.lower = t.spec.lower;
         c.upper = t.spec.upper;
         c.where = t.spec.where;
       }
-      add_progress(nullptr, 0, 0, fe.size);
+      add_progress(nullptr, 0, 0, done.file.size);
       files.push_back(std::move(c));
       out.reset();
       digest = ContentDigest(kind);
@@ -173,7 +172,7 @@ class DumpRun {
     read_table(s, db, tw.entry.def, tail, label, kind,
                [&](std::string_view rows, const ContentDigest& piece) {
                  check_cancel();
-                 if (!out) out = writer_->new_chunk(rel_path(t, file_no++), o_.compress_level);
+                 if (!out) out = new_chunk(t, file_no++);
                  out->write(rows);
                  digest.merge(piece);
                  add_progress(&tw, piece.rows(), rows.size(), 0);
@@ -183,7 +182,7 @@ class DumpRun {
     // A keyed chunk always has its file, even when empty, so that its range is proven
     // on restore; a scan cut by size has at least one file.
     if (!out && (files.empty() || !t.split_by_size))
-      out = writer_->new_chunk(rel_path(t, file_no++), o_.compress_level);
+      out = new_chunk(t, file_no++);
     if (out) close_file();
     return files;
   }

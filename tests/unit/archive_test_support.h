@@ -76,10 +76,12 @@ inline bool exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-// Writes one chunk of rows `first` .. `first + count - 1` (an id and a value with every
-// byte the row dialect escapes) and returns its manifest entry.
-inline ChunkInfo write_chunk(ArchiveWriter& w, const std::string& rel, int first, int count) {
-  auto chunk = w.new_chunk(rel, 3);
+// Writes chunk file `n` of table `table` of database `db` (1-based) with rows `first` ..
+// `first + count - 1` (an id and a value with every byte the row dialect escapes) and
+// returns its manifest entry.
+inline ChunkInfo write_chunk(ArchiveWriter& w, std::size_t db, std::size_t table, std::size_t n,
+                             int first, int count) {
+  auto chunk = w.new_chunk(db, table, n, 3);
   RowEncoder enc;
   ContentDigest digest(DigestKind::xxh3_128_sum);
   for (int i = first; i < first + count; ++i) {
@@ -90,11 +92,10 @@ inline ChunkInfo write_chunk(ArchiveWriter& w, const std::string& rel, int first
     digest.add_row(enc.last_row());
   }
   chunk->write(enc.buffer());
-  FileEntry fe = chunk->finish();
-  w.add_file(fe);
-  return ChunkInfo{fe.path, std::to_string(first), std::to_string(first + count),
+  ChunkRecord done = chunk->finish();
+  return ChunkInfo{done.file.path, std::to_string(first), std::to_string(first + count),
                    fmt::format("id >= {} AND id < {}", first, first + count), digest.rows(),
-                   enc.size(), fe.size, fe.sha256, digest.sum_hex()};
+                   done.raw_bytes, done.file.size, done.file.sha256, digest.sum_hex()};
 }
 
 // A manifest with the fixed header fields the unit tests use, and no databases.
@@ -124,8 +125,7 @@ inline void make_archive(Env& env, const std::string& dir,
     t.chunk_key = {"id"};
     int chunks = d == 1 ? 2 : 1;
     for (int c = 0; c < chunks; ++c) {
-      t.chunks.push_back(write_chunk(w, fmt::format("data/{:04}/00001-{:06}.tsv.zst", d, c + 1),
-                                     c * 100, 50 + c));
+      t.chunks.push_back(write_chunk(w, d, 1, c + 1, c * 100, 50 + c));
       t.rows += t.chunks.back().rows;
     }
     db.tables.push_back(t);

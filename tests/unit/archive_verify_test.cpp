@@ -239,7 +239,7 @@ TEST_CASE("a writer that fails or is abandoned leaves nothing behind", "[archive
   SECTION("abandoned before commit") {
     {
       ArchiveWriter w(Env::posix(), dir);
-      write_chunk(w, kChunk, 0, 10);
+      write_chunk(w, 1, 1, 1, 0, 10);
     }
     CHECK_FALSE(std::filesystem::exists(dir));
   }

@@ -68,8 +68,6 @@ std::string seal(ArchiveCipher& c, const std::string& path, const std::string& p
   EncryptingWriter w(sink, c, path, segment);
   for (std::size_t at = 0; at < plain.size(); at += piece) w.append(std::string_view(plain).substr(at, piece));
   w.finish();
-  CHECK(w.stored_bytes() == out.size());
-  CHECK(to_hex(w.stored_sha256()) == to_hex(Sha256::of(out)));
   return out;
 }
 

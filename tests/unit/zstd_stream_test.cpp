@@ -4,6 +4,7 @@
 #include <string>
 
 #include "archive/atomic_file.h"
+#include "archive/hashing_file.h"
 #include "util/env.h"
 #include "util/fault_env.h"
 #include "archive/zstd_stream.h"
@@ -28,7 +29,8 @@ std::string random_bytes(std::size_t n, std::uint64_t seed) {
   return s;
 }
 
-// Compresses `data` into `path`, written in pieces cycling through `pieces` sizes.
+// Compresses `data` into `path` through a HashingFile, written in pieces cycling through
+// `pieces` sizes.
 struct Written {
   std::uint64_t raw = 0;
   std::uint64_t stored = 0;
@@ -39,7 +41,8 @@ Written compress_to(const std::string& path, std::string_view data,
                     std::initializer_list<std::size_t> pieces = {1 << 20}, int level = 3,
                     int workers = 0) {
   auto file = Env::posix().new_writable_file(path);
-  ZstdWriter w(*file, level, workers, path);
+  HashingFile stored(*file, path);
+  ZstdWriter w(stored, level, workers, path);
   auto piece = pieces.begin();
   while (!data.empty()) {
     std::size_t n = std::min(*piece, data.size());
@@ -49,7 +52,7 @@ Written compress_to(const std::string& path, std::string_view data,
   }
   w.finish();
   file->close();
-  return {w.raw_bytes(), w.stored_bytes(), w.stored_sha256()};
+  return {w.raw_bytes(), stored.bytes(), stored.finish()};
 }
 
 struct Read {
@@ -143,17 +146,20 @@ TEST_CASE("zstd compresses compressible data and supports workers", "[archive][z
   check_round_trip(dir / "zeros.zst", zeros, z);
 }
 
-TEST_CASE("zstd writer into an atomic file gives the file's hash", "[archive][zstd]") {
+TEST_CASE("zstd writer over a hashing atomic file gives the file's size and hash",
+          "[archive][zstd]") {
   TempDir dir;
   std::string path = dir / "chunk-0001.zst";
   std::string data = random_bytes(300000, 7) + std::string(300000, 'a');
   AtomicFileWriter file(Env::posix(), path);
-  ZstdWriter w(file.sink(), 3, 0, path);
+  HashingFile stored(file.sink(), path);
+  ZstdWriter w(stored, 3, 0, path);
   w.write(data);
   w.finish();
+  Written written{w.raw_bytes(), stored.bytes(), stored.finish()};
   file.commit();
-  CHECK(to_hex(w.stored_sha256()) == to_hex(Sha256::of(test::read_whole_file(path))));
-  check_round_trip(path, data, {w.raw_bytes(), w.stored_bytes(), w.stored_sha256()});
+  CHECK(to_hex(written.sha) == to_hex(Sha256::of(test::read_whole_file(path))));
+  check_round_trip(path, data, written);
 }
 
 TEST_CASE("zstd reader reads concatenated frames as one stream", "[archive][zstd]") {
@@ -225,7 +231,6 @@ TEST_CASE("zstd writer surfaces a full disk", "[archive][zstd][fault]") {
   }
   CHECK_THROWS_AS(w.write("more"), Error);  // unusable after a failure
   CHECK_THROWS_AS(w.finish(), Error);
-  CHECK_THROWS_AS(w.stored_sha256(), Error);
 }
 
 TEST_CASE("zstd writer surfaces a full disk while finishing", "[archive][zstd][fault]") {
@@ -234,8 +239,9 @@ TEST_CASE("zstd writer surfaces a full disk while finishing", "[archive][zstd][f
   env.set_disk_full_after(10);
   std::string path = dir / "small.zst";
   auto file = env.new_writable_file(path);
-  ZstdWriter w(*file, 3, 0, path);
+  HashingFile stored(*file, path);
+  ZstdWriter w(stored, 3, 0, path);
   w.write("small input that stays in zstd's buffers until the frame ends");
-  CHECK(w.stored_bytes() == 0);
+  CHECK(stored.bytes() == 0);
   CHECK_THROWS_WITH(w.finish(), Catch::Contains("No space left on device"));
 }
