@@ -59,107 +59,39 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PROG=job
 
-die() { echo "$PROG: error: $*" >&2; exit 1; }
-log() { echo "$PROG: $*" >&2; }
-usage() {
-  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
-  exit "${1:-2}"
-}
+. bench/common.sh
 
-SCALE="" HB_SCALE="" RUNS=3 THREADS=2 SEED=42 TOOLS="" RES="" WORK="" BUFFER_POOL=2G REGEN=0 KEEP=0 SMOKE=0 TIMEOUT="" OLD_DELETE=derived
+common_defaults
+HB_SCALE="" OLD_DELETE=derived
 while [[ $# -gt 0 ]]; do
+  if common_option "$@"; then shift "$SHIFT"; continue; fi
   case "$1" in
-    --scale) SCALE=${2:-}; shift 2 ;;
     --heartbeat-scale) HB_SCALE=${2:-}; shift 2 ;;
-    --runs) RUNS=${2:-}; shift 2 ;;
-    --threads) THREADS=${2:-}; shift 2 ;;
-    --seed) SEED=${2:-}; shift 2 ;;
-    --tools) TOOLS=${2:-}; shift 2 ;;
-    --results) RES=${2:-}; shift 2 ;;
-    --work) WORK=${2:-}; shift 2 ;;
-    --buffer-pool) BUFFER_POOL=${2:-}; shift 2 ;;
-    --timeout) TIMEOUT=${2:-}; shift 2 ;;
     --old-delete) OLD_DELETE=${2:-}; shift 2 ;;
-    --regenerate) REGEN=1; shift ;;
-    --smoke) SMOKE=1; shift ;;
-    --keep) KEEP=1; shift ;;
-    -h | --help) usage 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
-[[ -n $SCALE ]] || die "--scale is required (e.g. --scale 0.2)"
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"
-[[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "--threads needs a positive integer"
+common_check_options 3600 120
 [[ $OLD_DELETE == literal || $OLD_DELETE == derived ]] || die "--old-delete is literal or derived"
-if ((SMOKE)); then RUNS=1 BUFFER_POOL="" TIMEOUT=${TIMEOUT:-120}; fi
-TIMEOUT=${TIMEOUT:-3600}
-[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds"
-
-if [[ -z $TOOLS ]]; then
-  if [[ -x build-bench/tools/omsdump ]]; then TOOLS=$ROOT/build-bench/tools; else TOOLS=$ROOT/build/tools; fi
-fi
-TOOLS=$(cd "$TOOLS" 2>/dev/null && pwd) || die "no directory '$TOOLS'"
-[[ -x $TOOLS/omsdump && -x $TOOLS/omsrestore ]] || die "no omsdump/omsrestore in '$TOOLS' (build: meson setup build-bench -Dbuildtype=release && ninja -C build-bench)"
+common_tools
 command -v mariadb-dump >/dev/null 2>&1 || die "mariadb-dump is not installed"
-HAVE_TIME=1
-[[ -x /usr/bin/time ]] || { HAVE_TIME=0; log "warning: /usr/bin/time is missing (apt-get install time): no client CPU or RSS figures"; }
 
 # ---------------------------------------------------------------------------- sandbox
-OWN_SANDBOX=0
-if [[ -z ${OMSB_SANDBOX_DIR:-} || ! -r ${OMSB_SANDBOX_DIR:-/nonexistent}/client.cnf ]]; then
-  log "starting a sandbox server"
-  eval "$(bash scripts/sandbox-db.sh start)"
-  OWN_SANDBOX=1
-fi
-CNF=$OMSB_SANDBOX_DIR/client.cnf
-
-OWN_WORK=0
-if [[ -z $WORK ]]; then WORK=$(mktemp -d /tmp/omsb-job.XXXXXX); OWN_WORK=1; fi
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-if [[ -z $RES ]]; then
-  if ((SMOKE)); then RES=$WORK/results; else RES=$ROOT/bench/results/job-scale-$SCALE${HB_SCALE:+-hb$HB_SCALE}-$(date +%Y%m%d-%H%M%S); fi
-fi
-mkdir -p "$RES"
-RES=$(cd "$RES" && pwd)
-
-cleanup() {
-  local rc=$?
-  if ((KEEP == 0 && OWN_WORK)); then rm -rf -- "$WORK"; else log "work files kept in $WORK"; fi
-  if ((OWN_SANDBOX)); then bash scripts/sandbox-db.sh stop "$OMSB_SANDBOX_DIR" >/dev/null 2>&1 || true; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-
-sql() { mariadb --defaults-file="$CNF" --batch --skip-column-names "$@"; }
+common_sandbox
+common_dirs omsb-job "job-scale-$SCALE${HB_SCALE:+-hb$HB_SCALE}"
 
 DBS=(bench_rm bench_cm bench_cm_hb1 bench_cm_hb2)
 HB_DBS=(bench_cm_hb1 bench_cm_hb2)
 HB=heatbeat_sequence
 DBLIST="'bench_rm','bench_cm','bench_cm_hb1','bench_cm_hb2'"
 
-if [[ -n $BUFFER_POOL ]]; then
-  sql -e "SET GLOBAL innodb_buffer_pool_size = $(numfmt --from=iec "$BUFFER_POOL")" ||
-    log "warning: could not resize the buffer pool"
-  sleep 2
-fi
+common_buffer_pool
 
 # ---------------------------------------------------------------------------- data
-generate() {
-  log "generating scale $INFO_SCALE seed $SEED"
-  local t0; t0=$(date +%s.%N)
-  bash bench/generate.sh --scale "$SCALE" ${HB_SCALE:+--heartbeat-scale "$HB_SCALE"} --seed "$SEED" --defaults-file "$CNF" -q
-  GEN_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-  log "generated in $GEN_S s"
-}
-have=$(sql -e "SELECT CONCAT(scale, ' ', seed) FROM bench_meta.info" 2>/dev/null || true)
 INFO_SCALE=$SCALE${HB_SCALE:+/hb$HB_SCALE}
-if ((REGEN)) || [[ $have != "$INFO_SCALE $SEED" ]]; then
-  generate
-else
-  GEN_S=reused
-  log "reusing the data set already on the server (scale $INFO_SCALE seed $SEED)"
-fi
+GEN_OPTS=()
+[[ -z $HB_SCALE ]] || GEN_OPTS=(--heartbeat-scale "$HB_SCALE")
+common_data "$INFO_SCALE" "${GEN_OPTS[@]}"
 INFO_ROW=$(sql -e "SELECT CONCAT(QUOTE(scale), ', ', seed, ', ', QUOTE(generated_at)) FROM bench_meta.info")
 
 mapfile -t TABLES < <(sql -e "SELECT CONCAT(table_schema, '.', table_name) FROM information_schema.TABLES
@@ -254,7 +186,8 @@ reset_source() {
 source_ready() {
   reset_source && return 0
   log "the source could not be put back from the copies: regenerating it (not timed)"
-  generate
+  REGEN=1
+  common_data "$INFO_SCALE" "${GEN_OPTS[@]}"
   sql -e "SET SESSION sql_log_bin = 0; DROP TABLE IF EXISTS bench_meta.info"
   reset_source || { compare "$RES/expected-source.tsv" source-after-regenerate >/dev/null; die "regenerated data differs from the recorded source (see $RES/mismatch-source-after-regenerate.tsv)"; }
 }
@@ -324,47 +257,24 @@ upgrade() {
 RUNS_TSV=$RES/runs.tsv STEPS_TSV=$RES/steps.tsv
 printf 'procedure\tphase\trun\tseconds\tclient_cpu_s\tserver_cpu_s\tpeak_rss_kb\tsize_bytes\tcheck\tcharsets\tloadavg\n' >"$RUNS_TSV"
 printf 'procedure\tphase\trun\tstep\tseconds\n' >"$STEPS_TSV"
-SERVER_PID=$(cat "$OMSB_SANDBOX_DIR/mysqld.pid" 2>/dev/null || true)
-TICKS=$(getconf CLK_TCK)
-server_cpu() {
-  if [[ -n $SERVER_PID && -r /proc/$SERVER_PID/stat ]]; then
-    awk -v t="$TICKS" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$SERVER_PID/stat"
-  else
-    echo 0
-  fi
-}
 FAILED=0
 
 # phase PROC PHASE RUN DIR: run one timed phase; prints "ok" or "FAIL".
 phase() {
-  local proc=$1 ph=$2 run=$3 dir=$4 name="$1-$2" tf la secs rss ucpu scpu s0 s1 size=- rc=0 steps
-  tf=$WORK/time.$name.$run steps=$WORK/steps.$name.$run
+  local proc=$1 ph=$2 run=$3 dir=$4 name="$1-$2" size=- steps
+  steps=$WORK/steps.$name.$run
   : >"$steps"
-  la=$(cut -d' ' -f1 /proc/loadavg)
-  s0=$(server_cpu)
-  local cmd=(timeout -k 10 "$TIMEOUT" bash "$WORK/phase.sh" "$name" "$CNF" "$dir" "$steps" "$TOOLS" "$THREADS" "$OLD_DELETE" "${DBS[@]}")
-  if ((HAVE_TIME)); then
-    /usr/bin/time -f '%e %M %U %S' -o "$tf" -- "${cmd[@]}" >"$WORK/log.$name.$run" 2>&1 || rc=$?
-    s1=$(server_cpu)
-    read -r secs rss ucpu scpu < <(tail -n 1 "$tf")
-  else
-    local t0; t0=$(date +%s.%N)
-    "${cmd[@]}" >"$WORK/log.$name.$run" 2>&1 || rc=$?
-    s1=$(server_cpu)
-    secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') rss=- ucpu=0 scpu=0
-  fi
-  if ((rc != 0)); then
-    ((rc != 124)) || echo "timed out after $TIMEOUT s (--timeout)" >>"$WORK/log.$name.$run"
-    log "$name run $run failed (exit $rc): $(tail -n 3 "$WORK/log.$name.$run" | tr '\n' ' ')"
+  timed "$WORK/log.$name.$run" bash "$WORK/phase.sh" "$name" "$CNF" "$dir" "$steps" "$TOOLS" "$THREADS" "$OLD_DELETE" "${DBS[@]}"
+  if ((T_RC != 0)); then
+    log "$name run $run failed (exit $T_RC): $(tail -n 3 "$WORK/log.$name.$run" | tr '\n' ' ')"
     cp "$WORK/log.$name.$run" "$RES/failed-$name-$run.log"
-    secs=FAIL FAILED=1
+    T_SECS=FAIL FAILED=1
   fi
   [[ $ph != backup || ! -e $dir ]] || size=$(du -sb "$dir" | cut -f1)
   awk -F'\t' -v p="$proc" -v ph="$ph" -v r="$run" -v OFS='\t' '{ print p, ph, r, $1, $2 }' "$steps" >>"$STEPS_TSV"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t%s\n' "$proc" "$ph" "$run" "$secs" \
-    "$(awk -v u="$ucpu" -v s="$scpu" 'BEGIN { printf "%.2f", u + s }')" "$(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.2f", b - a }')" \
-    "$rss" "$size" "$la" >>"$RUNS_TSV"
-  ((rc == 0))
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t-\t%s\n' "$proc" "$ph" "$run" "$T_SECS" "$T_CLIENT" "$T_SERVER" \
+    "$T_RSS" "$size" "$T_LOAD" >>"$RUNS_TSV"
+  ((T_RC == 0))
 }
 
 purge_binlogs() {

@@ -5,6 +5,7 @@
 #   bench/run.sh --scale N [--runs 3] [--threads 2] [--seed 42] [--tools DIR]
 #                [--results DIR] [--work DIR] [--buffer-pool SIZE] [--regenerate] [--keep]
 #                [--mydumper-rows R] [--timeout SECONDS] [--load-batch SIZE] [--smoke]
+#                [--job [--heartbeat-scale H] [--old-delete derived|literal]]
 #
 # Server: the sandbox named by $OMSB_SANDBOX_DIR if set, otherwise one started here (and
 #   stopped at the end).  Data: bench/generate.sh --scale N --seed S, skipped when
@@ -44,51 +45,33 @@
 #   checksum comparison after each restore; no apt-get, no buffer pool change, a 60 s
 #   timeout; a failure of mydumper/myloader is only a warning there (0.10 has hung once); a
 #   results directory under /tmp that is removed (bench/smoke.sh uses it).
+# --job: then the upgrade job end to end on the same server, old procedure against
+#   omsdump+omsrestore (bench/job.sh with the same --scale, --runs, --threads, --seed, --tools,
+#   --buffer-pool, --smoke, --keep and --timeout when given; --heartbeat-scale and --old-delete
+#   passed to it), results in DIR/job; its failure makes the exit status 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PROG=bench
 
-die() { echo "$PROG: error: $*" >&2; exit 1; }
-log() { echo "$PROG: $*" >&2; }
-usage() {
-  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
-  exit "${1:-2}"
-}
+. bench/common.sh
 
-SCALE="" RUNS=3 THREADS=2 SEED=42 TOOLS="" RES="" WORK="" BUFFER_POOL=2G REGEN=0 KEEP=0 MYD_ROWS=250000 SMOKE=0 TIMEOUT="" LOAD_BATCH=4M
+common_defaults
+MYD_ROWS=250000 LOAD_BATCH=4M JOB=0 JOB_ARGS=()
 while [[ $# -gt 0 ]]; do
+  if common_option "$@"; then shift "$SHIFT"; continue; fi
   case "$1" in
-    --scale) SCALE=${2:-}; shift 2 ;;
-    --runs) RUNS=${2:-}; shift 2 ;;
-    --threads) THREADS=${2:-}; shift 2 ;;
-    --seed) SEED=${2:-}; shift 2 ;;
-    --tools) TOOLS=${2:-}; shift 2 ;;
-    --results) RES=${2:-}; shift 2 ;;
-    --work) WORK=${2:-}; shift 2 ;;
-    --buffer-pool) BUFFER_POOL=${2:-}; shift 2 ;;
     --mydumper-rows) MYD_ROWS=${2:-}; shift 2 ;;
-    --timeout) TIMEOUT=${2:-}; shift 2 ;;
     --load-batch) LOAD_BATCH=${2:-}; shift 2 ;;
-    --regenerate) REGEN=1; shift ;;
-    --smoke) SMOKE=1; shift ;;
-    --keep) KEEP=1; shift ;;
-    -h | --help) usage 0 ;;
+    --job) JOB=1; shift ;;
+    --heartbeat-scale | --old-delete) JOB_ARGS+=("$1" "${2:-}"); shift 2 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
-[[ -n $SCALE ]] || die "--scale is required (e.g. --scale 0.2)"
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"
-[[ $THREADS =~ ^[1-9][0-9]*$ ]] || die "--threads needs a positive integer"
+TIMEOUT_ARG=$TIMEOUT
+common_check_options 1800 60
 [[ $MYD_ROWS =~ ^[1-9][0-9]*$ ]] || die "--mydumper-rows needs a positive integer"
-if ((SMOKE)); then RUNS=1 BUFFER_POOL="" TIMEOUT=${TIMEOUT:-60}; fi
-TIMEOUT=${TIMEOUT:-1800}
-[[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds"
-
-if [[ -z $TOOLS ]]; then
-  if [[ -x build-bench/tools/omsdump ]]; then TOOLS=$ROOT/build-bench/tools; else TOOLS=$ROOT/build/tools; fi
-fi
-[[ -x $TOOLS/omsdump && -x $TOOLS/omsrestore ]] || die "no omsdump/omsrestore in '$TOOLS' (build: meson setup build-bench -Dbuildtype=release && ninja -C build-bench)"
+((JOB || ${#JOB_ARGS[@]} == 0)) || die "${JOB_ARGS[0]} goes with --job"
 
 # ---------------------------------------------------------------------------- prerequisites
 want_pkgs=()
@@ -100,63 +83,23 @@ if ((${#want_pkgs[@]})) && ((SMOKE == 0)) && [[ $(id -u) == 0 ]]; then
     { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${want_pkgs[@]}" >/dev/null 2>&1; } ||
     log "warning: could not install ${want_pkgs[*]}"
 fi
-HAVE_TIME=1
-[[ -x /usr/bin/time ]] || { HAVE_TIME=0; log "warning: /usr/bin/time is missing (apt-get install time): no peak RSS or CPU figures"; }
+common_tools
 HAVE_MYD=0
 if command -v mydumper >/dev/null 2>&1 && command -v myloader >/dev/null 2>&1; then HAVE_MYD=1
 elif ((SMOKE == 0)); then log "warning: mydumper/myloader not installed: skipped"; fi
 
 # ---------------------------------------------------------------------------- sandbox
-OWN_SANDBOX=0
-if [[ -z ${OMSB_SANDBOX_DIR:-} || ! -r ${OMSB_SANDBOX_DIR:-/nonexistent}/client.cnf ]]; then
-  log "starting a sandbox server"
-  eval "$(bash scripts/sandbox-db.sh start)"
-  OWN_SANDBOX=1
-fi
-CNF=$OMSB_SANDBOX_DIR/client.cnf
-
-OWN_WORK=0
-if [[ -z $WORK ]]; then WORK=$(mktemp -d /tmp/omsb-bench.XXXXXX); OWN_WORK=1; fi
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-if [[ -z $RES ]]; then
-  if ((SMOKE)); then RES=$WORK/results; else RES=$ROOT/bench/results/scale-$SCALE-$(date +%Y%m%d-%H%M%S); fi
-fi
-mkdir -p "$RES"
-RES=$(cd "$RES" && pwd)
-
-cleanup() {
-  local rc=$?
-  if ((KEEP == 0 && OWN_WORK)); then rm -rf -- "$WORK"; else log "work files kept in $WORK"; fi
-  if ((OWN_SANDBOX)); then bash scripts/sandbox-db.sh stop "$OMSB_SANDBOX_DIR" >/dev/null 2>&1 || true; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-
-sql() { mariadb --defaults-file="$CNF" --batch --skip-column-names "$@"; }
+common_sandbox
+common_dirs omsb-bench "scale-$SCALE"
 
 DBS=(bench_rm bench_cm bench_cm_hb1 bench_cm_hb2)
 DBLIST="'bench_rm','bench_cm','bench_cm_hb1','bench_cm_hb2'"
 REGEX='^(bench_rm|bench_cm|bench_cm_hb1|bench_cm_hb2)\.'
 
-if [[ -n $BUFFER_POOL ]]; then
-  sql -e "SET GLOBAL innodb_buffer_pool_size = $(numfmt --from=iec "$BUFFER_POOL")" ||
-    log "warning: could not resize the buffer pool"
-  sleep 2
-fi
+common_buffer_pool
 
 # ---------------------------------------------------------------------------- data
-have=$(sql -e "SELECT CONCAT(scale, ' ', seed) FROM bench_meta.info" 2>/dev/null || true)
-if ((REGEN)) || [[ $have != "$SCALE $SEED" ]]; then
-  log "generating scale $SCALE seed $SEED"
-  t0=$(date +%s.%N)
-  bash bench/generate.sh --scale "$SCALE" --seed "$SEED" --defaults-file "$CNF" -q
-  GEN_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-  log "generated in $GEN_S s"
-else
-  GEN_S=reused
-  log "reusing the data set already on the server (scale $SCALE seed $SEED)"
-fi
+common_data "$SCALE"
 
 mapfile -t TABLES < <(sql -e "SELECT CONCAT(table_schema, '.', table_name) FROM information_schema.TABLES
   WHERE table_schema IN ($DBLIST) AND table_type = 'BASE TABLE' ORDER BY 1")
@@ -331,46 +274,21 @@ done
 RUNS_TSV=$RES/runs.tsv
 printf 'phase\ttool\trun\tseconds\tpeak_rss_kb\tsize_bytes\tclient_cpu_s\tserver_cpu_s\tcheck\tloadavg\n' >"$RUNS_TSV"
 
-SERVER_PID=$(cat "$OMSB_SANDBOX_DIR/mysqld.pid" 2>/dev/null || true)
-TICKS=$(getconf CLK_TCK)
-# server_cpu: CPU seconds (user + system) the server process has used so far.
-server_cpu() {
-  if [[ -n $SERVER_PID && -r /proc/$SERVER_PID/stat ]]; then
-    awk -v t="$TICKS" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$SERVER_PID/stat"
-  else
-    echo 0
-  fi
-}
-
 # measure PHASE TOOL RUN OUTPUT_PATH CMD...: time CMD; record wall seconds, peak RSS, size,
 # the client's and the server's CPU seconds, and the load average before it started.
 measure() {
-  local phase=$1 tool=$2 run=$3 out=$4 tf la secs rss ucpu scpu s0 s1 size=- rc=0
+  local phase=$1 tool=$2 run=$3 out=$4 size=-
   shift 4
-  tf=$WORK/time.$tool.$run
-  la=$(cut -d' ' -f1 /proc/loadavg)
-  s0=$(server_cpu)
-  if ((HAVE_TIME)); then
-    /usr/bin/time -f '%e %M %U %S' -o "$tf" -- timeout -k 10 "$TIMEOUT" "$@" >"$WORK/log.$tool.$run" 2>&1 || rc=$?
-    s1=$(server_cpu)
-    read -r secs rss ucpu scpu < <(tail -n 1 "$tf")
-  else
-    local t0; t0=$(date +%s.%N)
-    timeout -k 10 "$TIMEOUT" "$@" >"$WORK/log.$tool.$run" 2>&1 || rc=$?
-    s1=$(server_cpu)
-    secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') rss=- ucpu=0 scpu=0
-  fi
-  if ((rc != 0)); then
-    ((rc != 124)) || echo "timed out after $TIMEOUT s (--timeout)" >>"$WORK/log.$tool.$run"
-    log "$tool run $run failed (exit $rc): $(tail -n 3 "$WORK/log.$tool.$run" | tr '\n' ' ')"
+  timed "$WORK/log.$tool.$run" "$@"
+  if ((T_RC != 0)); then
+    log "$tool run $run failed (exit $T_RC): $(tail -n 3 "$WORK/log.$tool.$run" | tr '\n' ' ')"
     cp "$WORK/log.$tool.$run" "$RES/failed-$tool-$run.log"
-    secs=FAIL
+    T_SECS=FAIL
   fi
   if [[ $out != - && -e $out ]]; then size=$(du -sb "$out" | cut -f1); fi
-  ((rc == 0)) || fail_run "$tool"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$tool" "$run" "$secs" "$rss" "$size" \
-    "$(awk -v u="$ucpu" -v s="$scpu" 'BEGIN { printf "%.2f", u + s }')" "$(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.2f", b - a }')" \
-    "${CHECK:--}" "$la" >>"$RUNS_TSV"
+  ((T_RC == 0)) || fail_run "$tool"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$tool" "$run" "$T_SECS" "$T_RSS" "$size" \
+    "$T_CLIENT" "$T_SERVER" "${CHECK:--}" "$T_LOAD" >>"$RUNS_TSV"
 }
 
 # fail_run TOOL: the exit status becomes 1, except for the peers' tools in a smoke run.
@@ -630,4 +548,15 @@ if ((SMOKE == 0)); then
   echo
   echo "results: $RES"
 fi
-((FAILED == 0)) || { log "some runs failed or restored different data (see above and $RES/runs.tsv)"; exit 1; }
+
+# ---------------------------------------------------------------------------- the upgrade job
+if ((JOB)); then
+  log "the upgrade job end to end: bench/job.sh on the same server, results in $RES/job"
+  job_opts=(--scale "$SCALE" --runs "$RUNS" --threads "$THREADS" --seed "$SEED" --tools "$TOOLS"
+    --results "$RES/job" --buffer-pool "$BUFFER_POOL" "${JOB_ARGS[@]}")
+  [[ -z $TIMEOUT_ARG ]] || job_opts+=(--timeout "$TIMEOUT_ARG")
+  ((SMOKE == 0)) || job_opts+=(--smoke)
+  ((KEEP == 0)) || job_opts+=(--keep)
+  bash bench/job.sh "${job_opts[@]}" || { log "the upgrade job failed (see above and $RES/job)"; FAILED=1; }
+fi
+((FAILED == 0)) || { log "some runs failed or restored different data (see above and $RES)"; exit 1; }
