@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "omsbackup/error.h"
+#include "sql/lexer.h"
 #include "sql/quote.h"
 #include "sql/session.h"
 
@@ -17,160 +18,36 @@ namespace omsbackup {
 
 namespace {
 
-// ---- a small lexer for MySQL statement text ----------------------------------
-// Enough to tell identifiers from strings, comments and keywords; it does not parse.
-
-enum class Tok { word, ident, string, punct };
-
-struct Token {
-  Tok kind;
-  std::string text;  // an identifier without its quotes; a word or punctuation as written
-  std::size_t begin = 0, end = 0;
-};
-
-struct LexMode {
-  bool ansi_quotes = false;
-  bool no_backslash_escapes = false;
-};
-
-LexMode lex_mode(std::string_view sql_mode) {
-  LexMode m;
-  std::string up;
-  for (char c : sql_mode) up.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  auto has = [&](std::string_view flag) {
-    std::size_t pos = 0;
-    while ((pos = up.find(flag, pos)) != std::string::npos) {
-      bool left = pos == 0 || up[pos - 1] == ',';
-      bool right = pos + flag.size() == up.size() || up[pos + flag.size()] == ',';
-      if (left && right) return true;
-      pos += flag.size();
-    }
-    return false;
-  };
-  m.ansi_quotes = has("ANSI_QUOTES") || has("ANSI");
-  m.no_backslash_escapes = has("NO_BACKSLASH_ESCAPES");
-  return m;
-}
-
-bool word_char(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
-}
-
-bool space_char(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return std::isspace(u) || u < 0x20;
-}
-
-std::vector<Token> lex(std::string_view s, LexMode mode) {
-  std::vector<Token> out;
-  const std::size_t n = s.size();
-  auto at = [&](std::size_t i) { return i < n ? s[i] : '\0'; };
-  bool in_versioned_comment = false;
-  std::size_t i = 0;
-  while (i < n) {
-    char c = s[i];
-    if (space_char(c)) {
-      ++i;
-    } else if (c == '#' || (c == '-' && at(i + 1) == '-' && (i + 2 >= n || space_char(s[i + 2])))) {
-      while (i < n && s[i] != '\n') ++i;
-    } else if (c == '/' && at(i + 1) == '*') {
-      if (at(i + 2) == '!' || (at(i + 2) == 'M' && at(i + 3) == '!')) {
-        // /*!50001 ... */ and /*M!100000 ... */: the content is part of the statement.
-        i += at(i + 2) == '!' ? 3 : 4;
-        while (i < n && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-        in_versioned_comment = true;
-      } else {
-        std::size_t close = s.find("*/", i + 2);
-        i = close == std::string_view::npos ? n : close + 2;
-      }
-    } else if (c == '*' && at(i + 1) == '/' && in_versioned_comment) {
-      in_versioned_comment = false;
-      i += 2;
-    } else if (c == '`' || (c == '"' && mode.ansi_quotes)) {
-      Token t{Tok::ident, {}, i, n};
-      std::size_t j = i + 1;
-      while (j < n) {
-        if (s[j] == c) {
-          if (at(j + 1) == c) {
-            t.text.push_back(c);
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        t.text.push_back(s[j++]);
-      }
-      t.end = j < n ? j + 1 : n;
-      i = t.end;
-      out.push_back(std::move(t));
-    } else if (c == '\'' || c == '"') {
-      std::size_t j = i + 1;
-      while (j < n) {
-        if (s[j] == '\\' && !mode.no_backslash_escapes) {
-          j += 2;
-        } else if (s[j] == c) {
-          if (at(j + 1) == c) {
-            j += 2;
-            continue;
-          }
-          break;
-        } else {
-          ++j;
-        }
-      }
-      std::size_t end = j < n ? j + 1 : n;
-      out.push_back(Token{Tok::string, {}, i, end});
-      i = end;
-    } else if (word_char(c)) {
-      std::size_t j = i;
-      while (j < n && word_char(s[j])) ++j;
-      out.push_back(Token{Tok::word, std::string(s.substr(i, j - i)), i, j});
-      i = j;
-    } else {
-      out.push_back(Token{Tok::punct, std::string(1, c), i, i + 1});
-      ++i;
-    }
-  }
-  return out;
-}
-
-bool is_word(const Token& t, std::string_view w) {
-  if (t.kind != Tok::word || t.text.size() != w.size()) return false;
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(t.text[i])) != w[i]) return false;
-  }
-  return true;
-}
-
-bool is_punct(const Token& t, char c) { return t.kind == Tok::punct && t.text[0] == c; }
+using sql::Token;
+using sql::TokenKind;
 
 // Index of the first token of a view's SELECT: after "CREATE ... VIEW name AS", or 0
 // when the text is the bare definition.
 std::size_t view_body_start(const std::vector<Token>& toks) {
-  if (toks.empty() || !is_word(toks[0], "CREATE")) return 0;
+  if (toks.empty() || !toks[0].is_word("CREATE")) return 0;
   for (std::size_t i = 1; i < toks.size(); ++i) {
-    if (!is_word(toks[i], "VIEW")) continue;
+    if (!toks[i].is_word("VIEW")) continue;
     std::size_t j = i + 1;
     // The view's name: name or db.name.
-    while (j < toks.size() && (toks[j].kind == Tok::ident || toks[j].kind == Tok::word) &&
-           !is_word(toks[j], "AS")) {
+    while (j < toks.size() &&
+           (toks[j].kind == TokenKind::identifier || toks[j].kind == TokenKind::word) &&
+           !toks[j].is_word("AS")) {
       ++j;
-      if (j < toks.size() && is_punct(toks[j], '.')) ++j;
+      if (j < toks.size() && toks[j].is_punct('.')) ++j;
       else break;
     }
     // A column list may follow: VIEW v (a, b) AS ...
-    if (j < toks.size() && is_punct(toks[j], '(')) {
+    if (j < toks.size() && toks[j].is_punct('(')) {
       int depth = 0;
       for (; j < toks.size(); ++j) {
-        if (is_punct(toks[j], '(')) ++depth;
-        if (is_punct(toks[j], ')') && --depth == 0) {
+        if (toks[j].is_punct('(')) ++depth;
+        if (toks[j].is_punct(')') && --depth == 0) {
           ++j;
           break;
         }
       }
     }
-    if (j < toks.size() && is_word(toks[j], "AS")) return j + 1;
+    if (j < toks.size() && toks[j].is_word("AS")) return j + 1;
     return i + 1;
   }
   return 0;
@@ -343,7 +220,7 @@ std::vector<std::string> view_references(std::string_view definition, const std:
                                          const std::vector<std::string>& view_names,
                                          const std::string& self) {
   // SHOW CREATE VIEW writes identifiers with backticks whatever the view's sql_mode.
-  std::vector<Token> toks = lex(definition, LexMode{});
+  std::vector<Token> toks = sql::statement_tokens(sql::lex(definition));
   std::set<std::string> names(view_names.begin(), view_names.end());
   std::set<std::string> found;
   auto add = [&](const std::string& n) {
@@ -351,21 +228,22 @@ std::vector<std::string> view_references(std::string_view definition, const std:
   };
   std::size_t i = view_body_start(toks);
   while (i < toks.size()) {
-    if (toks[i].kind != Tok::ident) {
+    if (toks[i].kind != TokenKind::identifier) {
       ++i;
       continue;
     }
     std::size_t first = i;
-    std::vector<std::string> chain{toks[i].text};
-    while (i + 2 < toks.size() && is_punct(toks[i + 1], '.') && toks[i + 2].kind == Tok::ident) {
-      chain.push_back(toks[i + 2].text);
+    std::vector<std::string> chain{toks[i].name()};
+    while (i + 2 < toks.size() && toks[i + 1].is_punct('.') &&
+           toks[i + 2].kind == TokenKind::identifier) {
+      chain.push_back(toks[i + 2].name());
       i += 2;
     }
     std::size_t last = i++;
     const Token* prev = first > 0 ? &toks[first - 1] : nullptr;
     const Token* next = last + 1 < toks.size() ? &toks[last + 1] : nullptr;
-    if (prev && (is_punct(*prev, '@') || is_punct(*prev, '.') || is_word(*prev, "AS"))) continue;
-    if (next && (is_punct(*next, '@') || is_punct(*next, '('))) continue;
+    if (prev && (prev->is_punct('@') || prev->is_punct('.') || prev->is_word("AS"))) continue;
+    if (next && (next->is_punct('@') || next->is_punct('('))) continue;
     switch (chain.size()) {
       case 1:  // `v`
         add(chain[0]);
@@ -451,14 +329,15 @@ std::vector<ViewDef> order_views(const std::string& db, std::vector<ViewDef> vie
 
 std::optional<std::pair<std::size_t, std::size_t>> trigger_order_clause(
     std::string_view create_sql, std::string_view sql_mode) {
-  std::vector<Token> toks = lex(create_sql, lex_mode(sql_mode));
+  std::vector<Token> toks =
+      sql::statement_tokens(sql::lex(create_sql, sql::LexMode::of_sql_mode(sql_mode)));
   for (std::size_t i = 0; i + 2 < toks.size(); ++i) {
-    if (!is_word(toks[i], "FOR") || !is_word(toks[i + 1], "EACH") || !is_word(toks[i + 2], "ROW"))
+    if (!toks[i].is_word("FOR") || !toks[i + 1].is_word("EACH") || !toks[i + 2].is_word("ROW"))
       continue;
     std::size_t k = i + 3;
-    if (k + 1 < toks.size() && (is_word(toks[k], "FOLLOWS") || is_word(toks[k], "PRECEDES")) &&
-        (toks[k + 1].kind == Tok::ident || toks[k + 1].kind == Tok::word)) {
-      return std::make_pair(toks[k].begin, toks[k + 1].end);
+    if (k + 1 < toks.size() && (toks[k].is_word("FOLLOWS") || toks[k].is_word("PRECEDES")) &&
+        (toks[k + 1].kind == TokenKind::identifier || toks[k + 1].kind == TokenKind::word)) {
+      return std::make_pair(toks[k].offset, toks[k + 1].end());
     }
     return std::nullopt;
   }
@@ -467,14 +346,16 @@ std::optional<std::pair<std::size_t, std::size_t>> trigger_order_clause(
 
 std::string rename_database_references(std::string_view sql, std::string_view from,
                                        std::string_view to, std::string_view sql_mode) {
-  std::vector<Token> toks = lex(sql, lex_mode(sql_mode));
+  std::vector<Token> toks =
+      sql::statement_tokens(sql::lex(sql, sql::LexMode::of_sql_mode(sql_mode)));
   auto is_name = [&](std::size_t i) {
     if (i >= toks.size()) return false;
     const Token& t = toks[i];
-    if (t.kind == Tok::ident) return t.end > t.begin + 1 && sql[t.end - 1] == sql[t.begin];
+    // A quoted name must be closed.
+    if (t.kind == TokenKind::identifier) return t.text.size() > 1 && t.text.back() == t.text.front();
     // An unquoted name: a word that is not a number (1.5). NEW and OLD before a '.' are
     // a trigger's rows (NEW.col), whatever databases exist.
-    return t.kind == Tok::word && !is_word(t, "NEW") && !is_word(t, "OLD") &&
+    return t.kind == TokenKind::word && !t.is_word("NEW") && !t.is_word("OLD") &&
            !std::all_of(t.text.begin(), t.text.end(),
                         [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
   };
@@ -483,12 +364,12 @@ std::string rename_database_references(std::string_view sql, std::string_view fr
   out.reserve(sql.size());
   std::size_t copied = 0;
   for (std::size_t i = 0; i + 2 < toks.size(); ++i) {
-    if (!is_name(i) || toks[i].text != from || !is_punct(toks[i + 1], '.') || !is_name(i + 2))
+    if (!is_name(i) || toks[i].name() != from || !toks[i + 1].is_punct('.') || !is_name(i + 2))
       continue;
-    if (i > 0 && is_punct(toks[i - 1], '.')) continue;
-    out.append(sql.substr(copied, toks[i].begin - copied));
+    if (i > 0 && toks[i - 1].is_punct('.')) continue;
+    out.append(sql.substr(copied, toks[i].offset - copied));
     out += quoted;
-    copied = toks[i].end;
+    copied = toks[i].end();
   }
   out.append(sql.substr(copied));
   return out;
