@@ -4,10 +4,8 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace omsbackup {
@@ -92,21 +90,5 @@ std::vector<std::string> view_references(std::string_view definition, const std:
 // not depend on each other keep name order. Throws Error(unsupported) naming the views
 // when they reference each other in a cycle.
 std::vector<ViewDef> order_views(const std::string& db, std::vector<ViewDef> views);
-
-// Where a CREATE TRIGGER statement's FOLLOWS/PRECEDES clause is: [begin, end) of the
-// clause with the trigger name it names; nullopt when it has none. `sql_mode` tells how
-// to read quotes (ANSI_QUOTES, NO_BACKSLASH_ESCAPES).
-std::optional<std::pair<std::size_t, std::size_t>> trigger_order_clause(
-    std::string_view create_sql, std::string_view sql_mode = {});
-
-// `sql` with the database part of every qualified name that is `from` written as `to`
-// (quoted with backticks): an identifier equal to `from`, quoted or not, followed by '.'
-// and a name (`from`.`t`, `from`.`t`.`col`, from.t), and not itself after a '.' (in
-// `db`.`from`.`col` it is a table; unquoted NEW and OLD are a trigger's rows). Strings,
-// comments and every other byte are kept as they are. `sql_mode` tells how to read quotes
-// (ANSI_QUOTES, NO_BACKSLASH_ESCAPES). A name in a string that is run as SQL (PREPARE,
-// EXECUTE IMMEDIATE) is not seen.
-std::string rename_database_references(std::string_view sql, std::string_view from,
-                                       std::string_view to, std::string_view sql_mode = {});
 
 }  // namespace omsbackup
