@@ -60,11 +60,20 @@ std::string upper(std::string s) {
   return s;
 }
 
-// One row of a SHOW CREATE statement, with at least `columns` columns.
+// Reads SHOW CREATE `what` (VIEW, PROCEDURE, FUNCTION, PACKAGE, PACKAGE BODY, TRIGGER,
+// EVENT) of db.name: the statement into `create_sql`, the creation context into
+// `context`. The row is the name, then sql_mode (not for a view), then time_zone (an
+// event), the statement, character_set_client, collation_connection and Database
+// Collation (not for a view), and maybe more (a trigger's Created). Returns the row, for
+// what else it holds.
 std::vector<std::optional<std::string>> show_create(Session& s, const std::string& what,
                                                     const std::string& db,
                                                     const std::string& name,
-                                                    std::size_t columns) {
+                                                    std::string& create_sql,
+                                                    CreationContext& context) {
+  const bool view = what == "VIEW";
+  const std::size_t statement = view ? 1 : what == "EVENT" ? 3 : 2;
+  const std::size_t columns = statement + (view ? 3 : 4);
   std::string object = fmt::format("{}.{}", db, name);
   std::string kind = what;
   for (char& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -73,19 +82,20 @@ std::vector<std::optional<std::string>> show_create(Session& s, const std::strin
   if (r.rows.empty() || r.rows[0].size() < columns) {
     throw Error(Errc::server, object, fmt::format("SHOW CREATE {} returned nothing", what));
   }
-  return r.rows[0];
-}
-
-std::string need_definition(const std::optional<std::string>& v, const std::string& what,
-                            const std::string& db, const std::string& name) {
-  if (!v || v->empty()) {
-    throw Error(Errc::server, fmt::format("{}.{}", db, name),
+  const auto& row = r.rows[0];
+  if (!row[statement] || row[statement]->empty()) {
+    throw Error(Errc::server, object,
                 fmt::format("SHOW CREATE {} returned no definition (the user lacks the privilege "
                             "to see it: it needs to be the definer, or have SHOW_ROUTINE / "
                             "SELECT on mysql.proc, or TRIGGER / EVENT on the database)",
                             what));
   }
-  return *v;
+  create_sql = *row[statement];
+  if (!view) context.sql_mode = text(row[1]);
+  context.character_set_client = text(row[statement + 1]);
+  context.collation_connection = text(row[statement + 2]);
+  if (!view) context.database_collation = text(row[statement + 3]);
+  return std::move(r.rows[0]);
 }
 
 std::vector<ViewDef> read_views(Session& s, const std::string& db) {
@@ -98,11 +108,7 @@ std::vector<ViewDef> read_views(Session& s, const std::string& db) {
   for (const auto& row : list.rows) {
     ViewDef v;
     v.name = text(row[0]);
-    // View, Create View, character_set_client, collation_connection
-    auto r = show_create(s, "VIEW", db, v.name, 4);
-    v.create_sql = need_definition(r[1], "VIEW", db, v.name);
-    v.character_set_client = text(r[2]);
-    v.collation_connection = text(r[3]);
+    show_create(s, "VIEW", db, v.name, v.create_sql, v);
     views.push_back(std::move(v));
   }
   return order_views(db, std::move(views));
@@ -126,14 +132,7 @@ std::vector<RoutineDef> read_routines(Session& s, const std::string& db) {
                               "yet (it knows PROCEDURE, FUNCTION, PACKAGE and PACKAGE BODY); "
                               "back this database up with the server's own dump tool",
                               r.type));
-    // Procedure|Function|Package|Package body, sql_mode, Create ..., character_set_client,
-    // collation_connection, Database Collation
-    auto c = show_create(s, r.type, db, r.name, 6);
-    r.sql_mode = text(c[1]);
-    r.create_sql = need_definition(c[2], r.type, db, r.name);
-    r.character_set_client = text(c[3]);
-    r.collation_connection = text(c[4]);
-    r.database_collation = text(c[5]);
+    show_create(s, r.type, db, r.name, r.create_sql, r);
     routines.push_back(std::move(r));
   }
   std::sort(routines.begin(), routines.end(), [](const RoutineDef& a, const RoutineDef& b) {
@@ -172,14 +171,7 @@ std::vector<TriggerDef> read_triggers(Session& s, const std::string& db) {
     TriggerDef t;
     t.name = l.name;
     t.table = l.table;
-    // Trigger, sql_mode, SQL Original Statement, character_set_client,
-    // collation_connection, Database Collation[, Created]
-    auto c = show_create(s, "TRIGGER", db, t.name, 6);
-    t.sql_mode = text(c[1]);
-    t.create_sql = need_definition(c[2], "TRIGGER", db, t.name);
-    t.character_set_client = text(c[3]);
-    t.collation_connection = text(c[4]);
-    t.database_collation = text(c[5]);
+    show_create(s, "TRIGGER", db, t.name, t.create_sql, t);
     triggers.push_back(std::move(t));
   }
   return triggers;
@@ -194,15 +186,7 @@ std::vector<EventDef> read_events(Session& s, const std::string& db) {
   for (const auto& row : list.rows) {
     EventDef e;
     e.name = text(row[0]);
-    // Event, sql_mode, time_zone, Create Event, character_set_client,
-    // collation_connection, Database Collation
-    auto c = show_create(s, "EVENT", db, e.name, 7);
-    e.sql_mode = text(c[1]);
-    e.time_zone = text(c[2]);
-    e.create_sql = need_definition(c[3], "EVENT", db, e.name);
-    e.character_set_client = text(c[4]);
-    e.collation_connection = text(c[5]);
-    e.database_collation = text(c[6]);
+    e.time_zone = text(show_create(s, "EVENT", db, e.name, e.create_sql, e)[2]);
     events.push_back(std::move(e));
   }
   std::sort(events.begin(), events.end(),

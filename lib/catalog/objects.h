@@ -12,39 +12,46 @@ namespace omsbackup {
 
 class Session;
 
-struct ViewDef {
+// The settings an object was created with, which recreating it exactly needs: SHOW
+// CREATE gives them with the statement. SHOW CREATE VIEW gives only the client's character
+// set and collation: a view's sql_mode and database_collation stay empty (the manifest
+// does not hold them).
+struct CreationContext {
+  // Declared so that an object below is never brace-initialised positionally from its
+  // first string on (that would fill these fields instead): give its context first.
+  CreationContext() = default;
+
+  std::string sql_mode;  // the sql_mode at creation
+  std::string character_set_client, collation_connection;
+  std::string database_collation;
+};
+
+struct ViewDef : CreationContext {
   std::string name;
   // SHOW CREATE VIEW (keeps DEFINER, SQL SECURITY, ALGORITHM, CHECK OPTION), read with
   // no default database: the names in it are qualified with the database.
   std::string create_sql;
-  std::string character_set_client, collation_connection;
 };
 
-struct RoutineDef {
+struct RoutineDef : CreationContext {
   // PROCEDURE, FUNCTION (an AGGREGATE FUNCTION too), or MariaDB's PACKAGE and PACKAGE BODY
   // (Oracle mode: their sql_mode holds ORACLE, which creating them needs).
   std::string type;
   std::string name;
   // SHOW CREATE PROCEDURE / FUNCTION / PACKAGE / PACKAGE BODY: the statement as written
   std::string create_sql;
-  std::string sql_mode;    // the sql_mode at creation
-  std::string character_set_client, collation_connection, database_collation;
 };
 
-struct TriggerDef {
+struct TriggerDef : CreationContext {
   std::string name;
   std::string table;  // the table it belongs to (same database)
   std::string create_sql;  // SHOW CREATE TRIGGER's "SQL Original Statement"
-  std::string sql_mode;
-  std::string character_set_client, collation_connection, database_collation;
 };
 
-struct EventDef {
+struct EventDef : CreationContext {
   std::string name;
   std::string create_sql;  // SHOW CREATE EVENT
-  std::string sql_mode;
   std::string time_zone;   // the time zone its schedule is written in
-  std::string character_set_client, collation_connection, database_collation;
 };
 
 // The routine types read and restored: PROCEDURE, FUNCTION, PACKAGE, PACKAGE BODY.
