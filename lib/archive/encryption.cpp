@@ -62,10 +62,7 @@ void hkdf(const SecretKey& key, const std::uint8_t* salt, std::size_t salt_len,
 }
 
 std::string lower_hex(const std::uint8_t* data, std::size_t n) {
-  std::string h = hex_encode(std::string_view(reinterpret_cast<const char*>(data), n));
-  std::transform(h.begin(), h.end(), h.begin(),
-                 [](char c) { return static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c); });
-  return h;
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(data), n), HexCase::lower);
 }
 
 bool all_hex(std::string_view s) {

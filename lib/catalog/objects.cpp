@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "omsbackup/error.h"
+#include "sql/lexer.h"
 #include "sql/quote.h"
 #include "sql/session.h"
 
@@ -17,160 +18,36 @@ namespace omsbackup {
 
 namespace {
 
-// ---- a small lexer for MySQL statement text ----------------------------------
-// Enough to tell identifiers from strings, comments and keywords; it does not parse.
-
-enum class Tok { word, ident, string, punct };
-
-struct Token {
-  Tok kind;
-  std::string text;  // an identifier without its quotes; a word or punctuation as written
-  std::size_t begin = 0, end = 0;
-};
-
-struct LexMode {
-  bool ansi_quotes = false;
-  bool no_backslash_escapes = false;
-};
-
-LexMode lex_mode(std::string_view sql_mode) {
-  LexMode m;
-  std::string up;
-  for (char c : sql_mode) up.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  auto has = [&](std::string_view flag) {
-    std::size_t pos = 0;
-    while ((pos = up.find(flag, pos)) != std::string::npos) {
-      bool left = pos == 0 || up[pos - 1] == ',';
-      bool right = pos + flag.size() == up.size() || up[pos + flag.size()] == ',';
-      if (left && right) return true;
-      pos += flag.size();
-    }
-    return false;
-  };
-  m.ansi_quotes = has("ANSI_QUOTES") || has("ANSI");
-  m.no_backslash_escapes = has("NO_BACKSLASH_ESCAPES");
-  return m;
-}
-
-bool word_char(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
-}
-
-bool space_char(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return std::isspace(u) || u < 0x20;
-}
-
-std::vector<Token> lex(std::string_view s, LexMode mode) {
-  std::vector<Token> out;
-  const std::size_t n = s.size();
-  auto at = [&](std::size_t i) { return i < n ? s[i] : '\0'; };
-  bool in_versioned_comment = false;
-  std::size_t i = 0;
-  while (i < n) {
-    char c = s[i];
-    if (space_char(c)) {
-      ++i;
-    } else if (c == '#' || (c == '-' && at(i + 1) == '-' && (i + 2 >= n || space_char(s[i + 2])))) {
-      while (i < n && s[i] != '\n') ++i;
-    } else if (c == '/' && at(i + 1) == '*') {
-      if (at(i + 2) == '!' || (at(i + 2) == 'M' && at(i + 3) == '!')) {
-        // /*!50001 ... */ and /*M!100000 ... */: the content is part of the statement.
-        i += at(i + 2) == '!' ? 3 : 4;
-        while (i < n && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-        in_versioned_comment = true;
-      } else {
-        std::size_t close = s.find("*/", i + 2);
-        i = close == std::string_view::npos ? n : close + 2;
-      }
-    } else if (c == '*' && at(i + 1) == '/' && in_versioned_comment) {
-      in_versioned_comment = false;
-      i += 2;
-    } else if (c == '`' || (c == '"' && mode.ansi_quotes)) {
-      Token t{Tok::ident, {}, i, n};
-      std::size_t j = i + 1;
-      while (j < n) {
-        if (s[j] == c) {
-          if (at(j + 1) == c) {
-            t.text.push_back(c);
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        t.text.push_back(s[j++]);
-      }
-      t.end = j < n ? j + 1 : n;
-      i = t.end;
-      out.push_back(std::move(t));
-    } else if (c == '\'' || c == '"') {
-      std::size_t j = i + 1;
-      while (j < n) {
-        if (s[j] == '\\' && !mode.no_backslash_escapes) {
-          j += 2;
-        } else if (s[j] == c) {
-          if (at(j + 1) == c) {
-            j += 2;
-            continue;
-          }
-          break;
-        } else {
-          ++j;
-        }
-      }
-      std::size_t end = j < n ? j + 1 : n;
-      out.push_back(Token{Tok::string, {}, i, end});
-      i = end;
-    } else if (word_char(c)) {
-      std::size_t j = i;
-      while (j < n && word_char(s[j])) ++j;
-      out.push_back(Token{Tok::word, std::string(s.substr(i, j - i)), i, j});
-      i = j;
-    } else {
-      out.push_back(Token{Tok::punct, std::string(1, c), i, i + 1});
-      ++i;
-    }
-  }
-  return out;
-}
-
-bool is_word(const Token& t, std::string_view w) {
-  if (t.kind != Tok::word || t.text.size() != w.size()) return false;
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(t.text[i])) != w[i]) return false;
-  }
-  return true;
-}
-
-bool is_punct(const Token& t, char c) { return t.kind == Tok::punct && t.text[0] == c; }
+using sql::Token;
+using sql::TokenKind;
 
 // Index of the first token of a view's SELECT: after "CREATE ... VIEW name AS", or 0
 // when the text is the bare definition.
 std::size_t view_body_start(const std::vector<Token>& toks) {
-  if (toks.empty() || !is_word(toks[0], "CREATE")) return 0;
+  if (toks.empty() || !toks[0].is_word("CREATE")) return 0;
   for (std::size_t i = 1; i < toks.size(); ++i) {
-    if (!is_word(toks[i], "VIEW")) continue;
+    if (!toks[i].is_word("VIEW")) continue;
     std::size_t j = i + 1;
     // The view's name: name or db.name.
-    while (j < toks.size() && (toks[j].kind == Tok::ident || toks[j].kind == Tok::word) &&
-           !is_word(toks[j], "AS")) {
+    while (j < toks.size() &&
+           (toks[j].kind == TokenKind::identifier || toks[j].kind == TokenKind::word) &&
+           !toks[j].is_word("AS")) {
       ++j;
-      if (j < toks.size() && is_punct(toks[j], '.')) ++j;
+      if (j < toks.size() && toks[j].is_punct('.')) ++j;
       else break;
     }
     // A column list may follow: VIEW v (a, b) AS ...
-    if (j < toks.size() && is_punct(toks[j], '(')) {
+    if (j < toks.size() && toks[j].is_punct('(')) {
       int depth = 0;
       for (; j < toks.size(); ++j) {
-        if (is_punct(toks[j], '(')) ++depth;
-        if (is_punct(toks[j], ')') && --depth == 0) {
+        if (toks[j].is_punct('(')) ++depth;
+        if (toks[j].is_punct(')') && --depth == 0) {
           ++j;
           break;
         }
       }
     }
-    if (j < toks.size() && is_word(toks[j], "AS")) return j + 1;
+    if (j < toks.size() && toks[j].is_word("AS")) return j + 1;
     return i + 1;
   }
   return 0;
@@ -183,11 +60,20 @@ std::string upper(std::string s) {
   return s;
 }
 
-// One row of a SHOW CREATE statement, with at least `columns` columns.
+// Reads SHOW CREATE `what` (VIEW, PROCEDURE, FUNCTION, PACKAGE, PACKAGE BODY, TRIGGER,
+// EVENT) of db.name: the statement into `create_sql`, the creation context into
+// `context`. The row is the name, then sql_mode (not for a view), then time_zone (an
+// event), the statement, character_set_client, collation_connection and Database
+// Collation (not for a view), and maybe more (a trigger's Created). Returns the row, for
+// what else it holds.
 std::vector<std::optional<std::string>> show_create(Session& s, const std::string& what,
                                                     const std::string& db,
                                                     const std::string& name,
-                                                    std::size_t columns) {
+                                                    std::string& create_sql,
+                                                    CreationContext& context) {
+  const bool view = what == "VIEW";
+  const std::size_t statement = view ? 1 : what == "EVENT" ? 3 : 2;
+  const std::size_t columns = statement + (view ? 3 : 4);
   std::string object = fmt::format("{}.{}", db, name);
   std::string kind = what;
   for (char& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -196,19 +82,20 @@ std::vector<std::optional<std::string>> show_create(Session& s, const std::strin
   if (r.rows.empty() || r.rows[0].size() < columns) {
     throw Error(Errc::server, object, fmt::format("SHOW CREATE {} returned nothing", what));
   }
-  return r.rows[0];
-}
-
-std::string need_definition(const std::optional<std::string>& v, const std::string& what,
-                            const std::string& db, const std::string& name) {
-  if (!v || v->empty()) {
-    throw Error(Errc::server, fmt::format("{}.{}", db, name),
+  const auto& row = r.rows[0];
+  if (!row[statement] || row[statement]->empty()) {
+    throw Error(Errc::server, object,
                 fmt::format("SHOW CREATE {} returned no definition (the user lacks the privilege "
                             "to see it: it needs to be the definer, or have SHOW_ROUTINE / "
                             "SELECT on mysql.proc, or TRIGGER / EVENT on the database)",
                             what));
   }
-  return *v;
+  create_sql = *row[statement];
+  if (!view) context.sql_mode = text(row[1]);
+  context.character_set_client = text(row[statement + 1]);
+  context.collation_connection = text(row[statement + 2]);
+  if (!view) context.database_collation = text(row[statement + 3]);
+  return std::move(r.rows[0]);
 }
 
 std::vector<ViewDef> read_views(Session& s, const std::string& db) {
@@ -221,11 +108,7 @@ std::vector<ViewDef> read_views(Session& s, const std::string& db) {
   for (const auto& row : list.rows) {
     ViewDef v;
     v.name = text(row[0]);
-    // View, Create View, character_set_client, collation_connection
-    auto r = show_create(s, "VIEW", db, v.name, 4);
-    v.create_sql = need_definition(r[1], "VIEW", db, v.name);
-    v.character_set_client = text(r[2]);
-    v.collation_connection = text(r[3]);
+    show_create(s, "VIEW", db, v.name, v.create_sql, v);
     views.push_back(std::move(v));
   }
   return order_views(db, std::move(views));
@@ -249,14 +132,7 @@ std::vector<RoutineDef> read_routines(Session& s, const std::string& db) {
                               "yet (it knows PROCEDURE, FUNCTION, PACKAGE and PACKAGE BODY); "
                               "back this database up with the server's own dump tool",
                               r.type));
-    // Procedure|Function|Package|Package body, sql_mode, Create ..., character_set_client,
-    // collation_connection, Database Collation
-    auto c = show_create(s, r.type, db, r.name, 6);
-    r.sql_mode = text(c[1]);
-    r.create_sql = need_definition(c[2], r.type, db, r.name);
-    r.character_set_client = text(c[3]);
-    r.collation_connection = text(c[4]);
-    r.database_collation = text(c[5]);
+    show_create(s, r.type, db, r.name, r.create_sql, r);
     routines.push_back(std::move(r));
   }
   std::sort(routines.begin(), routines.end(), [](const RoutineDef& a, const RoutineDef& b) {
@@ -295,14 +171,7 @@ std::vector<TriggerDef> read_triggers(Session& s, const std::string& db) {
     TriggerDef t;
     t.name = l.name;
     t.table = l.table;
-    // Trigger, sql_mode, SQL Original Statement, character_set_client,
-    // collation_connection, Database Collation[, Created]
-    auto c = show_create(s, "TRIGGER", db, t.name, 6);
-    t.sql_mode = text(c[1]);
-    t.create_sql = need_definition(c[2], "TRIGGER", db, t.name);
-    t.character_set_client = text(c[3]);
-    t.collation_connection = text(c[4]);
-    t.database_collation = text(c[5]);
+    show_create(s, "TRIGGER", db, t.name, t.create_sql, t);
     triggers.push_back(std::move(t));
   }
   return triggers;
@@ -317,15 +186,7 @@ std::vector<EventDef> read_events(Session& s, const std::string& db) {
   for (const auto& row : list.rows) {
     EventDef e;
     e.name = text(row[0]);
-    // Event, sql_mode, time_zone, Create Event, character_set_client,
-    // collation_connection, Database Collation
-    auto c = show_create(s, "EVENT", db, e.name, 7);
-    e.sql_mode = text(c[1]);
-    e.time_zone = text(c[2]);
-    e.create_sql = need_definition(c[3], "EVENT", db, e.name);
-    e.character_set_client = text(c[4]);
-    e.collation_connection = text(c[5]);
-    e.database_collation = text(c[6]);
+    e.time_zone = text(show_create(s, "EVENT", db, e.name, e.create_sql, e)[2]);
     events.push_back(std::move(e));
   }
   std::sort(events.begin(), events.end(),
@@ -343,7 +204,7 @@ std::vector<std::string> view_references(std::string_view definition, const std:
                                          const std::vector<std::string>& view_names,
                                          const std::string& self) {
   // SHOW CREATE VIEW writes identifiers with backticks whatever the view's sql_mode.
-  std::vector<Token> toks = lex(definition, LexMode{});
+  std::vector<Token> toks = sql::statement_tokens(sql::lex(definition));
   std::set<std::string> names(view_names.begin(), view_names.end());
   std::set<std::string> found;
   auto add = [&](const std::string& n) {
@@ -351,21 +212,22 @@ std::vector<std::string> view_references(std::string_view definition, const std:
   };
   std::size_t i = view_body_start(toks);
   while (i < toks.size()) {
-    if (toks[i].kind != Tok::ident) {
+    if (toks[i].kind != TokenKind::identifier) {
       ++i;
       continue;
     }
     std::size_t first = i;
-    std::vector<std::string> chain{toks[i].text};
-    while (i + 2 < toks.size() && is_punct(toks[i + 1], '.') && toks[i + 2].kind == Tok::ident) {
-      chain.push_back(toks[i + 2].text);
+    std::vector<std::string> chain{toks[i].name()};
+    while (i + 2 < toks.size() && toks[i + 1].is_punct('.') &&
+           toks[i + 2].kind == TokenKind::identifier) {
+      chain.push_back(toks[i + 2].name());
       i += 2;
     }
     std::size_t last = i++;
     const Token* prev = first > 0 ? &toks[first - 1] : nullptr;
     const Token* next = last + 1 < toks.size() ? &toks[last + 1] : nullptr;
-    if (prev && (is_punct(*prev, '@') || is_punct(*prev, '.') || is_word(*prev, "AS"))) continue;
-    if (next && (is_punct(*next, '@') || is_punct(*next, '('))) continue;
+    if (prev && (prev->is_punct('@') || prev->is_punct('.') || prev->is_word("AS"))) continue;
+    if (next && (next->is_punct('@') || next->is_punct('('))) continue;
     switch (chain.size()) {
       case 1:  // `v`
         add(chain[0]);
@@ -446,51 +308,6 @@ std::vector<ViewDef> order_views(const std::string& db, std::vector<ViewDef> vie
   std::vector<ViewDef> out;
   out.reserve(n);
   for (std::size_t i : order) out.push_back(std::move(views[i]));
-  return out;
-}
-
-std::optional<std::pair<std::size_t, std::size_t>> trigger_order_clause(
-    std::string_view create_sql, std::string_view sql_mode) {
-  std::vector<Token> toks = lex(create_sql, lex_mode(sql_mode));
-  for (std::size_t i = 0; i + 2 < toks.size(); ++i) {
-    if (!is_word(toks[i], "FOR") || !is_word(toks[i + 1], "EACH") || !is_word(toks[i + 2], "ROW"))
-      continue;
-    std::size_t k = i + 3;
-    if (k + 1 < toks.size() && (is_word(toks[k], "FOLLOWS") || is_word(toks[k], "PRECEDES")) &&
-        (toks[k + 1].kind == Tok::ident || toks[k + 1].kind == Tok::word)) {
-      return std::make_pair(toks[k].begin, toks[k + 1].end);
-    }
-    return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-std::string rename_database_references(std::string_view sql, std::string_view from,
-                                       std::string_view to, std::string_view sql_mode) {
-  std::vector<Token> toks = lex(sql, lex_mode(sql_mode));
-  auto is_name = [&](std::size_t i) {
-    if (i >= toks.size()) return false;
-    const Token& t = toks[i];
-    if (t.kind == Tok::ident) return t.end > t.begin + 1 && sql[t.end - 1] == sql[t.begin];
-    // An unquoted name: a word that is not a number (1.5). NEW and OLD before a '.' are
-    // a trigger's rows (NEW.col), whatever databases exist.
-    return t.kind == Tok::word && !is_word(t, "NEW") && !is_word(t, "OLD") &&
-           !std::all_of(t.text.begin(), t.text.end(),
-                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-  };
-  const std::string quoted = quote_identifier(to);
-  std::string out;
-  out.reserve(sql.size());
-  std::size_t copied = 0;
-  for (std::size_t i = 0; i + 2 < toks.size(); ++i) {
-    if (!is_name(i) || toks[i].text != from || !is_punct(toks[i + 1], '.') || !is_name(i + 2))
-      continue;
-    if (i > 0 && is_punct(toks[i - 1], '.')) continue;
-    out.append(sql.substr(copied, toks[i].begin - copied));
-    out += quoted;
-    copied = toks[i].end;
-  }
-  out.append(sql.substr(copied));
   return out;
 }
 

@@ -4,49 +4,54 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace omsbackup {
 
 class Session;
 
-struct ViewDef {
+// The settings an object was created with, which recreating it exactly needs: SHOW
+// CREATE gives them with the statement. SHOW CREATE VIEW gives only the client's character
+// set and collation: a view's sql_mode and database_collation stay empty (the manifest
+// does not hold them).
+struct CreationContext {
+  // Declared so that an object below is never brace-initialised positionally from its
+  // first string on (that would fill these fields instead): give its context first.
+  CreationContext() = default;
+
+  std::string sql_mode;  // the sql_mode at creation
+  std::string character_set_client, collation_connection;
+  std::string database_collation;
+};
+
+struct ViewDef : CreationContext {
   std::string name;
   // SHOW CREATE VIEW (keeps DEFINER, SQL SECURITY, ALGORITHM, CHECK OPTION), read with
   // no default database: the names in it are qualified with the database.
   std::string create_sql;
-  std::string character_set_client, collation_connection;
 };
 
-struct RoutineDef {
+struct RoutineDef : CreationContext {
   // PROCEDURE, FUNCTION (an AGGREGATE FUNCTION too), or MariaDB's PACKAGE and PACKAGE BODY
   // (Oracle mode: their sql_mode holds ORACLE, which creating them needs).
   std::string type;
   std::string name;
   // SHOW CREATE PROCEDURE / FUNCTION / PACKAGE / PACKAGE BODY: the statement as written
   std::string create_sql;
-  std::string sql_mode;    // the sql_mode at creation
-  std::string character_set_client, collation_connection, database_collation;
 };
 
-struct TriggerDef {
+struct TriggerDef : CreationContext {
   std::string name;
   std::string table;  // the table it belongs to (same database)
   std::string create_sql;  // SHOW CREATE TRIGGER's "SQL Original Statement"
-  std::string sql_mode;
-  std::string character_set_client, collation_connection, database_collation;
 };
 
-struct EventDef {
+struct EventDef : CreationContext {
   std::string name;
   std::string create_sql;  // SHOW CREATE EVENT
-  std::string sql_mode;
   std::string time_zone;   // the time zone its schedule is written in
-  std::string character_set_client, collation_connection, database_collation;
 };
 
 // The routine types read and restored: PROCEDURE, FUNCTION, PACKAGE, PACKAGE BODY.
@@ -92,21 +97,5 @@ std::vector<std::string> view_references(std::string_view definition, const std:
 // not depend on each other keep name order. Throws Error(unsupported) naming the views
 // when they reference each other in a cycle.
 std::vector<ViewDef> order_views(const std::string& db, std::vector<ViewDef> views);
-
-// Where a CREATE TRIGGER statement's FOLLOWS/PRECEDES clause is: [begin, end) of the
-// clause with the trigger name it names; nullopt when it has none. `sql_mode` tells how
-// to read quotes (ANSI_QUOTES, NO_BACKSLASH_ESCAPES).
-std::optional<std::pair<std::size_t, std::size_t>> trigger_order_clause(
-    std::string_view create_sql, std::string_view sql_mode = {});
-
-// `sql` with the database part of every qualified name that is `from` written as `to`
-// (quoted with backticks): an identifier equal to `from`, quoted or not, followed by '.'
-// and a name (`from`.`t`, `from`.`t`.`col`, from.t), and not itself after a '.' (in
-// `db`.`from`.`col` it is a table; unquoted NEW and OLD are a trigger's rows). Strings,
-// comments and every other byte are kept as they are. `sql_mode` tells how to read quotes
-// (ANSI_QUOTES, NO_BACKSLASH_ESCAPES). A name in a string that is run as SQL (PREPARE,
-// EXECUTE IMMEDIATE) is not seen.
-std::string rename_database_references(std::string_view sql, std::string_view from,
-                                       std::string_view to, std::string_view sql_mode = {});
 
 }  // namespace omsbackup

@@ -7,78 +7,26 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "sql/lexer.h"
 
 namespace omsbackup {
 
 namespace {
 
-// ---- a small lexer for SHOW CREATE TABLE text ------------------------------------------
-
-enum class TokKind { word, ident, string, comment, punct };
-
-struct Tok {
-  TokKind kind;
-  std::string_view text;  // a view into the lexed text, quotes and comment marks included
-};
-
-bool is_word_byte(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
-         u == '_' || u == '$' || u >= 0x80;
-}
+using sql::Token;
+using sql::TokenKind;
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
 
-// One past the closing quote of the quoted token starting at s[i]; npos if unterminated.
-// A doubled quote stands for itself; in strings (not `identifiers`) a backslash escapes
-// the next byte.
-std::size_t skip_quoted(std::string_view s, std::size_t i) {
-  const char q = s[i];
-  for (std::size_t j = i + 1; j < s.size(); ++j) {
-    if (s[j] == '\\' && q != '`') {
-      ++j;
-    } else if (s[j] == q) {
-      if (j + 1 < s.size() && s[j + 1] == q) {
-        ++j;
-      } else {
-        return j + 1;
-      }
-    }
-  }
-  return std::string_view::npos;
-}
-
-// False when the text does not lex (an unterminated quote or comment).
-bool lex(std::string_view s, std::vector<Tok>& out) {
-  out.clear();
-  std::size_t i = 0;
-  while (i < s.size()) {
-    char c = s[i];
-    if (is_space(c)) {
-      ++i;
-    } else if (c == '\'' || c == '"' || c == '`') {
-      std::size_t end = skip_quoted(s, i);
-      if (end == std::string_view::npos) return false;
-      out.push_back({c == '`' ? TokKind::ident : TokKind::string, s.substr(i, end - i)});
-      i = end;
-    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      std::size_t end = s.find("*/", i + 2);
-      if (end == std::string_view::npos) return false;
-      out.push_back({TokKind::comment, s.substr(i, end + 2 - i)});
-      i = end + 2;
-    } else if (c == '#' || (c == '-' && i + 1 < s.size() && s[i + 1] == '-')) {
-      return false;  // line comments never appear in SHOW CREATE TABLE output
-    } else if (is_word_byte(c)) {
-      std::size_t j = i;
-      while (j < s.size() && is_word_byte(s[j])) ++j;
-      out.push_back({TokKind::word, s.substr(i, j - i)});
-      i = j;
-    } else {
-      out.push_back({TokKind::punct, s.substr(i, 1)});
-      ++i;
-    }
-  }
-  return true;
+// False when the text does not lex (an unterminated quote or comment) or has a line
+// comment, which SHOW CREATE TABLE never writes.
+bool lex(std::string_view s, std::vector<Token>& out) {
+  sql::Lexed lexed = sql::lex(s);
+  out = std::move(lexed.tokens);
+  if (!lexed.complete) return false;
+  return std::none_of(out.begin(), out.end(), [](const Token& t) {
+    return t.kind == TokenKind::comment && t.text[0] != '/';
+  });
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -92,29 +40,19 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-bool is_word(const std::vector<Tok>& t, std::size_t i, std::string_view w) {
-  return i < t.size() && t[i].kind == TokKind::word && iequals(t[i].text, w);
+bool is_word(const std::vector<Token>& t, std::size_t i, std::string_view w) {
+  return i < t.size() && t[i].is_word(w);
 }
-bool is_punct(const std::vector<Tok>& t, std::size_t i, char c) {
-  return i < t.size() && t[i].kind == TokKind::punct && t[i].text[0] == c;
+bool is_punct(const std::vector<Token>& t, std::size_t i, char c) {
+  return i < t.size() && t[i].is_punct(c);
 }
-bool is_kind(const std::vector<Tok>& t, std::size_t i, TokKind k) {
+bool is_kind(const std::vector<Token>& t, std::size_t i, TokenKind k) {
   return i < t.size() && t[i].kind == k;
 }
-bool is_number(const std::vector<Tok>& t, std::size_t i) {
-  return is_kind(t, i, TokKind::word) &&
+bool is_number(const std::vector<Token>& t, std::size_t i) {
+  return is_kind(t, i, TokenKind::word) &&
          std::all_of(t[i].text.begin(), t[i].text.end(),
                      [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// `a``b` -> a`b
-std::string unquote_ident(std::string_view q) {
-  std::string out;
-  for (std::size_t i = 1; i + 1 < q.size(); ++i) {
-    out.push_back(q[i]);
-    if (q[i] == '`') ++i;
-  }
-  return out;
 }
 
 // ---- definitions -------------------------------------------------------------------
@@ -128,17 +66,17 @@ struct KeyShape {
 };
 
 // Parses `name (parts) options` of a KEY / UNIQUE KEY definition from token `i`.
-KeyShape parse_key(const std::vector<Tok>& t, std::size_t i) {
+KeyShape parse_key(const std::vector<Token>& t, std::size_t i) {
   KeyShape k;
-  if (!is_kind(t, i, TokKind::ident)) return k;
+  if (!is_kind(t, i, TokenKind::identifier)) return k;
   ++i;
   if (!is_punct(t, i, '(')) return k;
   ++i;
   for (;;) {
     // A part: `col`, `col`(n), optionally ASC or DESC. Anything else (MySQL's functional
     // key parts) is not deferred.
-    if (!is_kind(t, i, TokKind::ident)) return k;
-    k.columns.push_back(unquote_ident(t[i].text));
+    if (!is_kind(t, i, TokenKind::identifier)) return k;
+    k.columns.push_back(t[i].name());
     ++i;
     if (is_punct(t, i, '(')) {
       if (!is_number(t, i + 1) || !is_punct(t, i + 2, ')')) return k;
@@ -162,12 +100,15 @@ KeyShape parse_key(const std::vector<Tok>& t, std::size_t i) {
       i += 2;
     } else if (is_word(t, i, "KEY_BLOCK_SIZE") && is_punct(t, i + 1, '=') && is_number(t, i + 2)) {
       i += 3;
-    } else if (is_word(t, i, "COMMENT") && is_kind(t, i + 1, TokKind::string)) {
+    } else if (is_word(t, i, "COMMENT") && is_kind(t, i + 1, TokenKind::string)) {
       i += 2;
     } else if (is_word(t, i, "IGNORED")) {  // MariaDB's ignored indexes
       ++i;
-    } else if (is_kind(t, i, TokKind::comment) && t[i].text == "/*!80000 INVISIBLE */") {
-      ++i;
+    } else if (is_kind(t, i, TokenKind::executable_open) &&
+               is_kind(t, i + 2, TokenKind::executable_close) &&
+               std::string_view(t[i].text.data(), t[i + 2].end() - t[i].offset) ==
+                   "/*!80000 INVISIBLE */") {
+      i += 3;
     } else {
       return k;
     }
@@ -187,11 +128,11 @@ struct Definition {
 Definition classify(std::string_view text) {
   Definition d;
   d.text = text;
-  std::vector<Tok> t;
+  std::vector<Token> t;
   if (!lex(text, t) || t.empty()) return d;
-  if (t[0].kind == TokKind::ident) {
+  if (t[0].kind == TokenKind::identifier) {
     d.kind = DefKind::column;
-    d.column = unquote_ident(t[0].text);
+    d.column = t[0].name();
     for (std::size_t i = 1; i < t.size(); ++i)
       if (is_word(t, i, "AUTO_INCREMENT")) d.auto_increment = true;
   } else if (is_word(t, 0, "PRIMARY") && is_word(t, 1, "KEY")) {
@@ -207,11 +148,12 @@ Definition classify(std::string_view text) {
   } else if (is_word(t, 0, "SPATIAL") && is_word(t, 1, "KEY")) {
     d.kind = DefKind::spatial;
   } else if (is_word(t, 0, "FOREIGN") ||
-             (is_word(t, 0, "CONSTRAINT") && is_kind(t, 1, TokKind::ident) &&
+             (is_word(t, 0, "CONSTRAINT") && is_kind(t, 1, TokenKind::identifier) &&
               is_word(t, 2, "FOREIGN"))) {
     d.kind = DefKind::foreign;
-  } else if (is_word(t, 0, "CHECK") || (is_word(t, 0, "CONSTRAINT") &&
-                                        is_kind(t, 1, TokKind::ident) && is_word(t, 2, "CHECK"))) {
+  } else if (is_word(t, 0, "CHECK") ||
+             (is_word(t, 0, "CONSTRAINT") && is_kind(t, 1, TokenKind::identifier) &&
+              is_word(t, 2, "CHECK"))) {
     d.kind = DefKind::check;
   }
   return d;
@@ -246,13 +188,14 @@ SplitDdl split_secondary_indexes(const std::string& create_sql,
   const std::string_view s = create_sql;
 
   // CREATE TABLE `name` ( definitions ) tail
-  std::vector<Tok> t;
+  std::vector<Token> t;
   if (s.substr(0, 13) != "CREATE TABLE " || !lex(s, t)) return unchanged;
-  if (!is_word(t, 0, "CREATE") || !is_word(t, 1, "TABLE") || !is_kind(t, 2, TokKind::ident) ||
+  if (!is_word(t, 0, "CREATE") || !is_word(t, 1, "TABLE") ||
+      !is_kind(t, 2, TokenKind::identifier) ||
       !is_punct(t, 3, '(')) {
     return unchanged;
   }
-  const std::size_t open = static_cast<std::size_t>(t[3].text.data() - s.data());
+  const std::size_t open = t[3].offset;
   std::vector<std::size_t> commas;
   std::size_t close = std::string_view::npos;
   int depth = 0;
@@ -260,10 +203,10 @@ SplitDdl split_secondary_indexes(const std::string& create_sql,
     if (is_punct(t, i, '(')) {
       ++depth;
     } else if (is_punct(t, i, ')')) {
-      if (depth == 0) close = static_cast<std::size_t>(t[i].text.data() - s.data());
+      if (depth == 0) close = t[i].offset;
       --depth;
     } else if (depth == 0 && is_punct(t, i, ',')) {
-      commas.push_back(static_cast<std::size_t>(t[i].text.data() - s.data()));
+      commas.push_back(t[i].offset);
     }
   }
   if (close == std::string_view::npos) return unchanged;
@@ -271,7 +214,7 @@ SplitDdl split_secondary_indexes(const std::string& create_sql,
   // with nothing: deferring its keys buys nothing, and a MERGE table's keys must match
   // its UNION tables' whenever it is opened.
   for (std::size_t i = 0; i + 2 < t.size(); ++i) {
-    if (static_cast<std::size_t>(t[i].text.data() - s.data()) <= close) continue;
+    if (t[i].offset <= close) continue;
     if (is_word(t, i, "ENGINE") && is_punct(t, i + 1, '=') &&
         !ddl_only_reason(t[i + 2].text).empty())
       return unchanged;

@@ -12,6 +12,7 @@
 
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
+#include "restore/object_rewrite.h"
 #include "sql/quote.h"
 #include "sql/server_info.h"
 #include "sql/session.h"
@@ -130,6 +131,17 @@ std::string lower(std::string s) {
   return s;
 }
 
+// The settings to create an object with: its creation context. A view's sql_mode is
+// left as the session has it (SHOW CREATE VIEW gives none).
+Settings settings_of(const CreationContext& c, bool with_sql_mode = true) {
+  Settings want;
+  if (with_sql_mode) want.sql_mode = c.sql_mode;
+  want.character_set_client = c.character_set_client;
+  want.collation_connection = c.collation_connection;
+  want.database_collation = c.database_collation;
+  return want;
+}
+
 }  // namespace
 
 std::string trigger_restore_statement(const TriggerDef& t) {
@@ -149,10 +161,7 @@ void create_views(Session& s, const DatabaseEntry& db) {
   if (db.objects.views.empty()) return;
   ObjectCreator c(s, db);
   for (const ViewDef& v : db.objects.views) {
-    Settings want;
-    want.character_set_client = v.character_set_client;
-    want.collation_connection = v.collation_connection;
-    c.create(fmt::format("view {}.{}", db.name, v.name), v.create_sql, want);
+    c.create(fmt::format("view {}.{}", db.name, v.name), v.create_sql, settings_of(v, false));
   }
 }
 
@@ -168,12 +177,8 @@ void create_routines(Session& s, const DatabaseEntry& db) {
     if (r.type == "PACKAGE BODY") order.push_back(&r);
   for (const RoutineDef* rp : order) {
     const RoutineDef& r = *rp;
-    Settings want;
-    want.sql_mode = r.sql_mode;
-    want.character_set_client = r.character_set_client;
-    want.collation_connection = r.collation_connection;
-    want.database_collation = r.database_collation;
-    c.create(fmt::format("{} {}.{}", lower(r.type), db.name, r.name), r.create_sql, want);
+    c.create(fmt::format("{} {}.{}", lower(r.type), db.name, r.name), r.create_sql,
+             settings_of(r));
   }
 }
 
@@ -184,13 +189,8 @@ void create_triggers(Session& s, const DatabaseEntry& db) {
   for (const TriggerDef& t : db.objects.triggers) {
     if (tables.count(t.table) == 0) continue;  // its table was left out of the dump
     if (!c) c.emplace(s, db);
-    Settings want;
-    want.sql_mode = t.sql_mode;
-    want.character_set_client = t.character_set_client;
-    want.collation_connection = t.collation_connection;
-    want.database_collation = t.database_collation;
     c->create(fmt::format("trigger {}.{} (on table {}.{})", db.name, t.name, db.name, t.table),
-              trigger_restore_statement(t), want);
+              trigger_restore_statement(t), settings_of(t));
   }
 }
 
@@ -198,12 +198,8 @@ void create_events(Session& s, const DatabaseEntry& db) {
   if (db.objects.events.empty()) return;
   ObjectCreator c(s, db);
   for (const EventDef& e : db.objects.events) {
-    Settings want;
-    want.sql_mode = e.sql_mode;
+    Settings want = settings_of(e);
     want.time_zone = e.time_zone;
-    want.character_set_client = e.character_set_client;
-    want.collation_connection = e.collation_connection;
-    want.database_collation = e.database_collation;
     c.create(fmt::format("event {}.{}", db.name, e.name), e.create_sql, want);
   }
 }
@@ -227,6 +223,24 @@ struct Property {
   std::string archived, restored;
   bool statement = false;  // a SHOW CREATE statement: say where it differs
 };
+
+// What is compared of an object, in this order: (a trigger's table,) its statement and
+// its creation context (an event's time zone after the sql_mode; a view has neither
+// sql_mode nor database collation).
+template <class Def>
+std::vector<Property> properties(const Def& w, const Def& g) {
+  constexpr bool view = std::is_same_v<Def, ViewDef>;
+  std::vector<Property> p;
+  if constexpr (std::is_same_v<Def, TriggerDef>) p.push_back({"table", w.table, g.table});
+  p.push_back({"statement", w.create_sql, g.create_sql, true});
+  if (!view) p.push_back({"sql_mode", w.sql_mode, g.sql_mode});
+  if constexpr (std::is_same_v<Def, EventDef>)
+    p.push_back({"time_zone", w.time_zone, g.time_zone});
+  p.push_back({"character_set_client", w.character_set_client, g.character_set_client});
+  p.push_back({"collation_connection", w.collation_connection, g.collation_connection});
+  if (!view) p.push_back({"database collation", w.database_collation, g.database_collation});
+  return p;
+}
 
 class ObjectProof {
  public:
@@ -327,14 +341,7 @@ void prove_objects(Session& s, const DatabaseEntry& expected, const Manifest& ar
   proof.same_set("routine", routines_want, routines_got);
   for (const auto& [key, w] : routines_want) {
     const RoutineDef& g = *routines_got.at(key);
-    proof.same_properties(lower(w->type), w->name,
-                          {{"statement", w->create_sql, g.create_sql, true},
-                           {"sql_mode", w->sql_mode, g.sql_mode},
-                           {"character_set_client", w->character_set_client,
-                            g.character_set_client},
-                           {"collation_connection", w->collation_connection,
-                            g.collation_connection},
-                           {"database collation", w->database_collation, g.database_collation}});
+    proof.same_properties(lower(w->type), w->name, properties(*w, g));
   }
 
   auto name_key = [](const auto& d) { return d.name; };
@@ -343,12 +350,7 @@ void prove_objects(Session& s, const DatabaseEntry& expected, const Manifest& ar
   proof.same_set("view", views_want, views_got);
   for (const auto& [key, w] : views_want) {
     const ViewDef& g = *views_got.at(key);
-    proof.same_properties("view", w->name,
-                          {{"statement", w->create_sql, g.create_sql, true},
-                           {"character_set_client", w->character_set_client,
-                            g.character_set_client},
-                           {"collation_connection", w->collation_connection,
-                            g.collation_connection}});
+    proof.same_properties("view", w->name, properties(*w, g));
   }
 
   // The triggers restore created: those of the archive's tables, without FOLLOWS/PRECEDES.
@@ -365,15 +367,7 @@ void prove_objects(Session& s, const DatabaseEntry& expected, const Manifest& ar
   proof.same_set("trigger", triggers_want, triggers_got);
   for (const auto& [key, w] : triggers_want) {
     const TriggerDef& g = *triggers_got.at(key);
-    proof.same_properties("trigger", w->name,
-                          {{"table", w->table, g.table},
-                           {"statement", w->create_sql, g.create_sql, true},
-                           {"sql_mode", w->sql_mode, g.sql_mode},
-                           {"character_set_client", w->character_set_client,
-                            g.character_set_client},
-                           {"collation_connection", w->collation_connection,
-                            g.collation_connection},
-                           {"database collation", w->database_collation, g.database_collation}});
+    proof.same_properties("trigger", w->name, properties(*w, g));
   }
   // Firing order: within each table, timing and event, the server's order (ACTION_ORDER)
   // must be the archive's.
@@ -411,15 +405,7 @@ void prove_objects(Session& s, const DatabaseEntry& expected, const Manifest& ar
   proof.same_set("event", events_want, events_got);
   for (const auto& [key, w] : events_want) {
     const EventDef& g = *events_got.at(key);
-    proof.same_properties("event", w->name,
-                          {{"statement", w->create_sql, g.create_sql, true},
-                           {"sql_mode", w->sql_mode, g.sql_mode},
-                           {"time_zone", w->time_zone, g.time_zone},
-                           {"character_set_client", w->character_set_client,
-                            g.character_set_client},
-                           {"collation_connection", w->collation_connection,
-                            g.collation_connection},
-                           {"database collation", w->database_collation, g.database_collation}});
+    proof.same_properties("event", w->name, properties(*w, g));
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
+#include "restore/object_rewrite.h"
 #include "sql/quote.h"
 #include "sql/lock_watch.h"
 #include "sql/session.h"

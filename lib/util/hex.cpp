@@ -2,8 +2,8 @@
 
 namespace omsbackup {
 
-std::string hex_encode(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
+std::string hex_encode(std::string_view bytes, HexCase letters) {
+  const char* kDigits = letters == HexCase::upper ? "0123456789ABCDEF" : "0123456789abcdef";
   std::string out;
   out.reserve(bytes.size() * 2);
   for (char c : bytes) {

@@ -2,7 +2,10 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include "omsbackup/error.h"
+#include "util/hex.h"
 
 namespace omsbackup {
 
@@ -45,29 +48,15 @@ Sha256Digest Sha256::of(std::string_view data) {
 }
 
 std::string to_hex(const Sha256Digest& d) {
-  static const char* digits = "0123456789abcdef";
-  std::string out(64, '0');
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    out[2 * i] = digits[d[i] >> 4];
-    out[2 * i + 1] = digits[d[i] & 15];
-  }
-  return out;
-}
-
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()),
+                    HexCase::lower);
 }
 
 bool from_hex(std::string_view hex, Sha256Digest& out) {
   if (hex.size() != 64) return false;
-  for (std::size_t i = 0; i < 32; ++i) {
-    int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
+  std::optional<std::string> bytes = hex_decode(hex);
+  if (!bytes) return false;
+  std::copy(bytes->begin(), bytes->end(), reinterpret_cast<char*>(out.data()));
   return true;
 }
 

@@ -216,6 +216,23 @@ TEST_CASE("anything not understood defers nothing", "[deferred]") {
   require_unchanged(table("  `id` int(11) NOT NULL,\n  KEY `a` (`id`),\n  `b` int(11)"));
 }
 
+TEST_CASE("comments as the server reads them (sql/lexer.h)", "[deferred]") {
+  const std::string head = "  `id` int(11) NOT NULL,\n  `a` int(11) DEFAULT NULL,\n"
+                           "  PRIMARY KEY (`id`),\n";
+  // A line comment (SHOW CREATE TABLE writes none), an unclosed comment, an executable
+  // comment other than exactly MySQL's invisible-key one: nothing is deferred.
+  require_unchanged(table(head + "  KEY `a` (`a`) -- x"));
+  require_unchanged(table(head + "  KEY `a` (`a`) # x"));
+  require_unchanged(table(head + "  KEY `a` (`a`) /* x"));
+  require_unchanged(table(head + "  KEY `a` (`a`) /*!80000  INVISIBLE */"));
+  require_unchanged(table(head + "  KEY `a` (`a`) /*!80000 INVISIBLE"));
+  // "--" without a blank after it is two minus signs, not a comment.
+  SplitDdl s = split_secondary_indexes(
+      table(head + "  KEY `a` (`a`),\n  CONSTRAINT `c` CHECK (`a` > --1)"), "`db`.`t`");
+  CHECK(s.create_sql == table(head.substr(0, head.size() - 2) + ",\n  CONSTRAINT `c` CHECK (`a` > --1)"));
+  CHECK(s.add_indexes_sql == "ALTER TABLE `db`.`t` ADD KEY `a` (`a`)");
+}
+
 TEST_CASE("twenty keys keep their order", "[deferred]") {
   std::string body = "  `id` int(11) NOT NULL";
   std::string alter = "ALTER TABLE `db`.`t`";

@@ -14,12 +14,25 @@
 #include "catalog/catalog.h"
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
+#include "restore/object_rewrite.h"
 #include "restore/objects.h"
 #include "restore/staging.h"
 
 using namespace omsbackup;
 
 namespace {
+
+// A creation context: sql_mode, character_set_client, collation_connection, database
+// collation.
+CreationContext context(const std::string& sql_mode, const std::string& charset,
+                        const std::string& collation, const std::string& db_collation = "") {
+  CreationContext c;
+  c.sql_mode = sql_mode;
+  c.character_set_client = charset;
+  c.collation_connection = collation;
+  c.database_collation = db_collation;
+  return c;
+}
 
 // A view as SHOW CREATE VIEW writes it without a default database.
 ViewDef view(const std::string& name, const std::string& select) {
@@ -29,10 +42,9 @@ ViewDef view(const std::string& name, const std::string& select) {
     q += c;
   }
   q += '`';
-  return ViewDef{name,
+  return ViewDef{context("", "utf8mb4", "utf8mb4_general_ci"), name,
                  "CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER "
-                 "VIEW `db`." + q + " AS " + select,
-                 "utf8mb4", "utf8mb4_general_ci"};
+                 "VIEW `db`." + q + " AS " + select};
 }
 
 std::vector<std::string> names(const std::vector<ViewDef>& views) {
@@ -146,10 +158,9 @@ TEST_CASE("--rename requalifies the database part of names, and only that", "[ob
 }
 
 TEST_CASE("a trigger's FOLLOWS/PRECEDES clause is found and left out on restore", "[objects]") {
-  TriggerDef t{"t2", "orders",
+  TriggerDef t{context("", "utf8mb4", "utf8mb4_general_ci", "utf8mb4_general_ci"), "t2", "orders",
                "CREATE DEFINER=`root`@`%` TRIGGER `t2` BEFORE INSERT ON `orders` FOR EACH ROW "
-               "PRECEDES `t1` INSERT INTO log VALUES ('for each row follows x')",
-               "", "utf8mb4", "utf8mb4_general_ci", "utf8mb4_general_ci"};
+               "PRECEDES `t1` INSERT INTO log VALUES ('for each row follows x')"};
   auto clause = trigger_order_clause(t.create_sql);
   REQUIRE(clause);
   CHECK(t.create_sql.substr(clause->first, clause->second - clause->first) == "PRECEDES `t1`");
@@ -181,33 +192,34 @@ Manifest manifest_with_objects() {
   t.def.create_sql = "CREATE TABLE `orders` (`id` int)";
   t.def.columns.push_back(ColumnDef{"id", "int", "int(11)", false, false});
   d.tables.push_back(t);
-  d.objects.views.push_back(ViewDef{"v`1",
+  d.objects.views.push_back(ViewDef{context("", "utf8mb4", "utf8mb4_general_ci"), "v`1",
                                     "CREATE ALGORITHM=MERGE DEFINER=`a`@`%` SQL SECURITY INVOKER "
-                                    "VIEW `obj_db`.`v``1` AS select 'it''s \\\\ \"q\"\t\n安徽' AS `s`",
-                                    "utf8mb4", "utf8mb4_general_ci"});
-  d.objects.views.push_back(ViewDef{"v2", "CREATE VIEW `v2` AS select 1", "latin1",
-                                    "latin1_swedish_ci"});
-  d.objects.routines.push_back(RoutineDef{"FUNCTION", "f", "CREATE FUNCTION f() RETURNS int RETURN 1",
-                                          "PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES", "utf8mb4",
-                                          "utf8mb4_general_ci", "utf8mb4_unicode_ci"});
-  d.objects.routines.push_back(RoutineDef{"PROCEDURE", "f", "CREATE PROCEDURE f() BEGIN END", "",
-                                          "latin1", "latin1_swedish_ci", "latin1_swedish_ci"});
-  d.objects.routines.push_back(RoutineDef{"PACKAGE", "pkg",
+                                    "VIEW `obj_db`.`v``1` AS select 'it''s \\\\ \"q\"\t\n安徽' AS `s`"});
+  d.objects.views.push_back(ViewDef{context("", "latin1", "latin1_swedish_ci"), "v2",
+                                    "CREATE VIEW `v2` AS select 1"});
+  d.objects.routines.push_back(RoutineDef{context("PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES", "utf8mb4",
+                                                  "utf8mb4_general_ci", "utf8mb4_unicode_ci"),
+                                          "FUNCTION", "f", "CREATE FUNCTION f() RETURNS int RETURN 1"});
+  d.objects.routines.push_back(RoutineDef{context("", "latin1", "latin1_swedish_ci", "latin1_swedish_ci"),
+                                          "PROCEDURE", "f", "CREATE PROCEDURE f() BEGIN END"});
+  d.objects.routines.push_back(RoutineDef{context("PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,ORACLE",
+                                                  "utf8mb4", "utf8mb4_general_ci", "utf8mb4_unicode_ci"),
+                                          "PACKAGE", "pkg",
                                           "CREATE DEFINER=\"root\"@\"%\" PACKAGE \"pkg\" AS\n"
-                                          "  FUNCTION f RETURN INT;\nEND",
-                                          "PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,ORACLE",
-                                          "utf8mb4", "utf8mb4_general_ci", "utf8mb4_unicode_ci"});
-  d.objects.routines.push_back(RoutineDef{"PACKAGE BODY", "pkg",
+                                          "  FUNCTION f RETURN INT;\nEND"});
+  d.objects.routines.push_back(RoutineDef{context("PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,ORACLE",
+                                                  "utf8mb4", "utf8mb4_general_ci", "utf8mb4_unicode_ci"),
+                                          "PACKAGE BODY", "pkg",
                                           "CREATE DEFINER=\"root\"@\"%\" PACKAGE BODY \"pkg\" AS\n"
                                           "  n INT := 1;\n"
-                                          "  FUNCTION f RETURN INT AS BEGIN RETURN n; END;\nEND",
-                                          "PIPES_AS_CONCAT,ANSI_QUOTES,IGNORE_SPACE,ORACLE",
-                                          "utf8mb4", "utf8mb4_general_ci", "utf8mb4_unicode_ci"});
-  d.objects.triggers.push_back(TriggerDef{"tr", "orders", "CREATE TRIGGER tr ...", "ANSI_QUOTES",
-                                          "utf8mb4", "utf8mb4_general_ci", "utf8mb4_unicode_ci"});
-  d.objects.events.push_back(EventDef{"ev", "CREATE EVENT ev ON SCHEDULE EVERY 1 DAY DISABLE DO SELECT 1",
-                                      "STRICT_ALL_TABLES", "+05:30", "utf8mb4", "utf8mb4_general_ci",
-                                      "utf8mb4_unicode_ci"});
+                                          "  FUNCTION f RETURN INT AS BEGIN RETURN n; END;\nEND"});
+  d.objects.triggers.push_back(TriggerDef{context("ANSI_QUOTES", "utf8mb4", "utf8mb4_general_ci",
+                                                  "utf8mb4_unicode_ci"),
+                                          "tr", "orders", "CREATE TRIGGER tr ..."});
+  d.objects.events.push_back(EventDef{context("STRICT_ALL_TABLES", "utf8mb4", "utf8mb4_general_ci",
+                                              "utf8mb4_unicode_ci"),
+                                      "ev", "CREATE EVENT ev ON SCHEDULE EVERY 1 DAY DISABLE DO SELECT 1",
+                                      "+05:30"});
   m.databases.push_back(d);
   return m;
 }

@@ -128,6 +128,7 @@ TEST_CASE("key types are classified", "[plan]") {
 TEST_CASE("hex encodes and decodes any bytes", "[plan]") {
   CHECK(hex_encode("") == "");
   CHECK(hex_encode("\x00\xff\x10"s) == "00FF10");
+  CHECK(hex_encode("\x00\xff\xab"s, HexCase::lower) == "00ffab");
   CHECK(hex_decode("00FF10") == "\x00\xff\x10"s);
   CHECK(hex_decode("00ff10") == "\x00\xff\x10"s);
   CHECK(hex_decode("") == ""s);
