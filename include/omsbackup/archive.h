@@ -1,6 +1,8 @@
 // omsbackup — inspect and verify an archive without a server.
 #pragma once
 
+#include "omsbackup/export.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,7 +39,7 @@ struct ArchiveInfo {
 // authentication) and describes what it holds. An encrypted archive needs its key in
 // `encryption`, and a key is refused with a plaintext archive. Throws omsbackup::Error
 // naming the file and the problem (Errc::invalid_argument for a missing or wrong key).
-ArchiveInfo verify(const std::string& archive_dir, bool deep = true,
+OMSBACKUP_API ArchiveInfo verify(const std::string& archive_dir, bool deep = true,
                    const EncryptionOptions& encryption = {});
 
 }  // namespace omsbackup

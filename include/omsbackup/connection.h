@@ -1,6 +1,8 @@
 // omsbackup — how to reach a MySQL-compatible server (MariaDB, MySQL, OceanBase MySQL mode).
 #pragma once
 
+#include "omsbackup/export.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,7 +11,7 @@ namespace omsbackup {
 
 enum class SslMode { preferred, disabled, required, verify_ca, verify_identity };
 
-struct ConnectionOptions {
+struct OMSBACKUP_API ConnectionOptions {
   std::string host;    // empty with a socket: connect through the socket
   unsigned port = 0;   // 0: the client default (3306) or the option file's
   std::string socket;  // unix socket path

@@ -1,6 +1,8 @@
 // omsbackup — dump databases into a verified archive.
 #pragma once
 
+#include "omsbackup/export.h"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -86,7 +88,7 @@ struct TableReport {
   std::vector<ChunkReport> chunk_list;
 };
 
-struct DumpReport {
+struct OMSBACKUP_API DumpReport {
   std::string archive;      // empty for a dry run
   std::string consistency;  // what was achieved: lock, snapshot, snapshot-unverified, none
   std::string key_id;       // an encrypted archive's key id (16 hex digits); empty: plaintext
@@ -102,8 +104,8 @@ struct DumpReport {
 // Dumps the databases into options.output. On failure throws omsbackup::Error naming
 // the database, table and chunk, and removes what it wrote: an archive without its
 // completion marker is never left looking complete.
-DumpReport dump(const DumpOptions& options);
+OMSBACKUP_API DumpReport dump(const DumpOptions& options);
 
-const char* consistency_name(Consistency c) noexcept;
+OMSBACKUP_API const char* consistency_name(Consistency c) noexcept;
 
 }  // namespace omsbackup

@@ -1,6 +1,8 @@
 // omsbackup — the one error type every fallible call in the library throws.
 #pragma once
 
+#include "omsbackup/export.h"
+
 #include <stdexcept>
 #include <string>
 
@@ -18,12 +20,12 @@ enum class Errc {
   internal = 8,          // a bug: an invariant did not hold
 };
 
-const char* errc_name(Errc code) noexcept;
+OMSBACKUP_API const char* errc_name(Errc code) noexcept;
 
 // An error names the object it concerns (a file, a database.table, a chunk) and,
 // for server errors, carries the server's error number and SQLSTATE.
 // Messages never contain passwords.
-class Error : public std::runtime_error {
+class OMSBACKUP_API Error : public std::runtime_error {
  public:
   Error(Errc code, const std::string& object, const std::string& message);
 

@@ -1,6 +1,8 @@
 // omsbackup — what an OMS deployment's config.yaml files say about its MetaDB.
 #pragma once
 
+#include "omsbackup/export.h"
+
 #include <string>
 #include <vector>
 
@@ -18,7 +20,7 @@ struct OmsRegion {
 };
 
 // A whole deployment: the shared MetaDB, the shared rm and cm databases, and its regions.
-struct OmsConfig {
+struct OMSBACKUP_API OmsConfig {
   ConnectionOptions connection;  // from oms_meta_host/_port/_user/_password (password never printed)
   std::string rm_db, cm_db;      // drc_rm_db, drc_cm_db
   std::vector<OmsRegion> regions;  // one per file, in the order given
@@ -46,6 +48,6 @@ struct OmsConfig {
 // (`cm_region:` or `~`) counts as absent. cm_is_default accepts true/false, yes/no, on/off
 // (any case). The password is kept byte for byte and never appears in a message: no
 // message shows it, and a value that contains it is not shown either.
-OmsConfig read_oms_config(const std::vector<std::string>& files);
+OMSBACKUP_API OmsConfig read_oms_config(const std::vector<std::string>& files);
 
 }  // namespace omsbackup

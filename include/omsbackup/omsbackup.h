@@ -2,6 +2,8 @@
 // The whole public API: include this header and link with `pkg-config omsbackup`.
 #pragma once
 
+#include "omsbackup/export.h"
+
 #include "omsbackup/archive.h"
 #include "omsbackup/connection.h"
 #include "omsbackup/dump.h"
@@ -14,6 +16,6 @@
 namespace omsbackup {
 
 // The library's version, e.g. "0.1.0".
-const char* version() noexcept;
+OMSBACKUP_API const char* version() noexcept;
 
 }  // namespace omsbackup

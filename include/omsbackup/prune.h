@@ -2,6 +2,8 @@
 // exist only to hand out AUTO_INCREMENT ids: only the newest rows matter.
 #pragma once
 
+#include "omsbackup/export.h"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -44,11 +46,11 @@ struct PruneReport {
 // in a loop (one short transaction each; never the self-referencing subquery that
 // MySQL refuses with ERROR 1093). The AUTO_INCREMENT counter is kept (the newest row
 // stays). Safe to interrupt and run again.
-PruneReport prune(const ConnectionOptions& connection, const std::vector<std::string>& databases,
+OMSBACKUP_API PruneReport prune(const ConnectionOptions& connection, const std::vector<std::string>& databases,
                   const PruneOptions& options,
                   const std::function<void(const PruneProgress&)>& on_progress = {},
                   const std::atomic<bool>* cancel = nullptr);
 
-const char* prune_mode_name(PruneMode mode) noexcept;
+OMSBACKUP_API const char* prune_mode_name(PruneMode mode) noexcept;
 
 }  // namespace omsbackup

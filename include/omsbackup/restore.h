@@ -1,6 +1,8 @@
 // omsbackup — restore databases from an archive.
 #pragma once
 
+#include "omsbackup/export.h"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -80,6 +82,6 @@ struct RestoreReport {
 // row count and content digest against the archive. Throws omsbackup::Error on
 // failure; a bad archive fails before the server is touched, and with staging (the
 // default) the live databases are replaced only after their new copies are proven.
-RestoreReport restore(const RestoreOptions& options);
+OMSBACKUP_API RestoreReport restore(const RestoreOptions& options);
 
 }  // namespace omsbackup
