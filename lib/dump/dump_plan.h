@@ -44,11 +44,6 @@ struct DumpPlan {
   std::uint64_t estimated = 0, chunk_total = 0, table_total = 0;
 };
 
-// Throws Errc::cancelled about `object` once the caller has asked to stop.
-inline void throw_if_cancelled(const std::atomic<bool>* cancel, const std::string& object,
-                               const char* message) {
-  if (cancel_requested(cancel)) throw Error(Errc::cancelled, object, message);
-}
 
 // Reads the catalog of `options.databases` and plans every table `filter` selects; tables
 // `pruning` names keep only their newest rows; `pruned` says what was deleted before. A

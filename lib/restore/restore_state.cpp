@@ -14,7 +14,7 @@ std::string RestoreState::journal_path() const {
 }
 
 void RestoreState::check_cancel() const {
-  if (cancel_requested(o.cancel)) throw Error(Errc::cancelled, "restore", "cancelled by the caller");
+  throw_if_cancelled(o.cancel, "restore", "cancelled by the caller");
 }
 
 void RestoreState::live_changed(const Target& t) {
