@@ -83,7 +83,8 @@ void print_summary(const DumpReport& r) {
     per_db[tr.database].first += tr.rows;
     per_db[tr.database].second += tr.stored_bytes;
   }
-  std::cerr << fmt::format("omsdump: wrote {} ({} consistency, {} threads{})\n", r.archive,
+  std::cerr << fmt::format("omsdump: wrote {} ({} consistency, {} threads{})\n",
+                           r.archive == "-" ? "the archive stream to stdout" : r.archive,
                            r.consistency, r.threads,
                            r.key_id.empty() ? ""
                                             : fmt::format(", encrypted with AES-256-GCM, key id {}",
@@ -126,7 +127,11 @@ int main(int argc, char** argv) {
                    "Databases to dump: -B rm cm, -B rm,cm or -B rm -B cm (default with "
                    "--oms-config: rm, cm and every region's heartbeat database)")
         ->delimiter(',');
-    app.add_option("-o,--output", o.output, "Archive directory to create (must not exist)");
+    app.add_option("-o,--output", o.output,
+                   "Archive directory to create (must not exist), or - to write the archive as "
+                   "one stream to stdout (omsdump -o - | aws s3 cp - s3://...)");
+    app.add_option("--spool-dir", o.spool_dir,
+                   "With -o -: where chunk files wait until streamed (default $TMPDIR, else /tmp)");
     app.add_option("-i,--include", o.include_tables,
                    "Dump only tables matching this db.table glob pattern (e.g. 'cm.*'; repeatable)")
         ->allow_extra_args(false);
@@ -177,6 +182,9 @@ int main(int argc, char** argv) {
     if (std::optional<int> status = t::parse(app, conn, argc, argv)) return *status;
     if (o.output.empty() && !o.dry_run)
       throw Error(Errc::invalid_argument, "--output", "name the archive directory to create");
+    if (o.output == "-" && json)
+      throw Error(Errc::invalid_argument, "--json",
+                  "stdout carries the stream with -o -; the summary goes to stderr");
     o.triggers = !skip_triggers;
     o.prune.mode = prune_mode == "delete" ? PruneMode::remove
                    : prune_mode == "none" ? PruneMode::none

@@ -31,10 +31,13 @@ static nlohmann::ordered_json check_json(const std::string& archive, const Archi
   j["started_at"] = a.started_at;
   j["finished_at"] = a.finished_at;
   j["consistency"] = a.consistency;
+  j["options"] = a.options;
   j["databases"] = nlohmann::json::array();
   for (const auto& d : a.databases) {
-    nlohmann::ordered_json jd = {{"name", d.name}, {"charset", d.charset},
-                                 {"collation", d.collation}};
+    nlohmann::ordered_json jd = {{"name", d.name},         {"charset", d.charset},
+                                 {"collation", d.collation}, {"views", d.views},
+                                 {"routines", d.routines}, {"triggers", d.triggers},
+                                 {"events", d.events}};
     jd["tables"] = nlohmann::json::array();
     for (const auto& t : a.tables) {
       if (t.database != d.name) continue;
@@ -42,28 +45,36 @@ static nlohmann::ordered_json check_json(const std::string& archive, const Archi
                                                     {"rows", t.rows},
                                                     {"chunks", t.chunks},
                                                     {"raw_bytes", t.raw_bytes},
-                                                    {"stored_bytes", t.stored_bytes}});
+                                                    {"stored_bytes", t.stored_bytes},
+                                                    {"ddl_only", t.ddl_only}});
     }
     j["databases"].push_back(jd);
   }
   return j;
 }
 
-static int check(const std::string& archive, const EncryptionOptions& encryption, bool json) {
-  ArchiveInfo a = verify(archive, /*deep=*/true, encryption);
+// --check (deep: every chunk decompressed and its rows proven) and --list (shallow: every
+// file's size and SHA-256): what the archive holds.
+static int check(const std::string& archive, const EncryptionOptions& encryption, bool json,
+                 bool deep) {
+  ArchiveInfo a = verify(archive, deep, encryption);
   if (json) {
-    std::cout << check_json(archive, a).dump(2) << "\n";
+    nlohmann::ordered_json j = check_json(archive, a);
+    j["checked"] = deep ? "deep" : "files";
+    std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::cout << fmt::format("archive {}: OK (format v{}, {} files verified{})\n", archive,
-                           a.format_version, a.files,
-                           a.encrypted ? fmt::format(", encrypted with {}, key id {}, every "
-                                                     "segment authenticated",
-                                                     a.cipher, a.key_id)
-                                       : "");
+  std::cout << fmt::format(
+      "archive {}: OK (format v{}, {} files verified{}{})\n", archive, a.format_version, a.files,
+      a.encrypted ? fmt::format(", encrypted with {}, key id {}", a.cipher, a.key_id) : "",
+      deep ? (a.encrypted ? ", every segment authenticated, every row proven" : ", every row proven")
+           : "; rows not decompressed, --check does that");
   std::cout << fmt::format("taken {} .. {} from {} {} by omsbackup {}; consistency: {}\n",
                            a.started_at, a.finished_at, a.server_flavor, a.server_version,
                            a.tool_version, a.consistency);
+  std::string opts;
+  for (const auto& [k, v] : a.options) opts += fmt::format("{}{}={}", opts.empty() ? "" : ", ", k, v);
+  std::cout << "dumped with: " << opts << "\n";
   for (const auto& d : a.databases) {
     std::uint64_t rows = 0, stored = 0, tables = 0;
     for (const auto& t : a.tables) {
@@ -72,15 +83,38 @@ static int check(const std::string& archive, const EncryptionOptions& encryption
       rows += t.rows;
       stored += t.stored_bytes;
     }
-    std::cout << fmt::format("  database {} ({} / {}): {} tables, {} rows, {}\n", d.name,
-                             d.charset, d.collation, tables, rows, tools::human_bytes(stored));
+    std::cout << fmt::format("  database {} ({} / {}): {} tables, {} rows, {}; {} views, {} "
+                             "routines, {} triggers, {} events\n",
+                             d.name, d.charset, d.collation, tables, rows,
+                             tools::human_bytes(stored), d.views, d.routines, d.triggers, d.events);
     for (const auto& t : a.tables) {
       if (t.database != d.name) continue;
-      std::cout << fmt::format("    {:<40} {:>12} rows {:>5} chunks {:>10} -> {:>10}\n", t.table,
+      std::cout << fmt::format("    {:<40} {:>12} rows {:>5} chunks {:>10} -> {:>10}{}\n", t.table,
                                t.rows, t.chunks, tools::human_bytes(t.raw_bytes),
-                               tools::human_bytes(t.stored_bytes));
+                               tools::human_bytes(t.stored_bytes),
+                               t.ddl_only.empty() ? "" : " (DDL only: " + t.ddl_only + ")");
     }
   }
+  return 0;
+}
+
+// --pack / --unpack: the summary goes to stderr (stdout may be the stream).
+static int pack_stream(const std::string& archive, const std::string& to,
+                       const EncryptionOptions& encryption) {
+  StreamReport r = pack(archive, to, encryption);
+  std::cerr << fmt::format("omsrestore: packed {} ({} files) into {}: {}{}\n", archive, r.files,
+                           to == "-" ? "stdout" : to, tools::human_bytes(r.bytes),
+                           r.verified ? ", verified first"
+                                      : "; encrypted and packed without its key, so not verified "
+                                        "(give --encrypt-key-file to verify first)");
+  return 0;
+}
+
+static int unpack_stream(const std::string& stream, const std::string& to) {
+  StreamReport r = unpack(stream, to);
+  std::cerr << fmt::format("omsrestore: unpacked {} files ({}) into {}; verify it with "
+                           "omsrestore {} --check\n",
+                           r.files, tools::human_bytes(r.bytes), to, to);
   return 0;
 }
 
@@ -113,12 +147,31 @@ int main(int argc, char** argv) {
     tools::ConnectionFlags conn;
     tools::add_connection_flags(app, conn);
     RestoreOptions o;
-    bool check_only = false, no_verify = false, json = false, quiet = false;
+    bool check_only = false, list = false, no_verify = false, json = false, quiet = false;
+    std::string pack_to, unpack_to;
     std::string method = "auto";
     std::vector<std::string> renames;
-    app.add_option("ARCHIVE", o.archive, "Archive directory written by omsdump")->required();
+    app.add_option("ARCHIVE", o.archive,
+                   "Archive directory written by omsdump, or a stream of one: - (stdin, e.g. "
+                   "from omsdump -o -) or a stream file; a stream is spooled whole and verified "
+                   "before anything else")
+        ->required();
     app.add_flag("--check", check_only,
-                 "Only verify the archive (no server contacted) and print what it holds");
+                 "Only verify the archive deeply (every row; no server contacted) and print what "
+                 "it holds");
+    app.add_flag("--list", list,
+                 "Print what the archive holds (server, time, consistency, options, databases, "
+                 "tables, rows, sizes, key id) after checking every file's size and SHA-256; no "
+                 "server contacted");
+    app.add_option("--pack", pack_to,
+                   "Write the archive directory ARCHIVE as one stream to FILE (- for stdout); no "
+                   "server contacted");
+    app.add_option("--unpack", unpack_to,
+                   "Write the stream ARCHIVE (a file, or - for stdin) into the new directory DIR, "
+                   "byte for byte; no server contacted");
+    app.add_option("--spool-dir", o.spool_dir,
+                   "Where a stream is spooled before it is verified and restored (default "
+                   "$TMPDIR, else /tmp); needs the archive's size free");
     tools::add_encryption_flag(app, o.encryption.key_file,
                                "Key of an encrypted archive (also for --check); checked before "
                                "the server is contacted");
@@ -153,7 +206,11 @@ int main(int argc, char** argv) {
                  "Print a machine-readable report on stdout (with --check: what the archive holds)");
     app.add_flag("-q,--quiet", quiet, "No progress display");
     if (std::optional<int> status = tools::parse(app, conn, argc, argv)) return *status;
-    if (check_only) return check(o.archive, o.encryption, json);
+    if (int modes = check_only + list + !pack_to.empty() + !unpack_to.empty(); modes > 1)
+      throw Error(Errc::invalid_argument, "--check/--list/--pack/--unpack", "give only one of them");
+    if (check_only || list) return check(o.archive, o.encryption, json, check_only);
+    if (!pack_to.empty()) return pack_stream(o.archive, pack_to, o.encryption);
+    if (!unpack_to.empty()) return unpack_stream(o.archive, unpack_to);
     for (const auto& r : renames) {
       auto eq = r.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == r.size())

@@ -43,7 +43,11 @@ struct DumpOptions {
   // Glob patterns (fnmatch) over "db.table": a table is dumped if it matches an include
   // pattern (or there are none) and no exclude pattern.
   std::vector<std::string> include_tables, exclude_tables;
-  std::string output;                  // the archive directory to create; must not exist
+  // The archive directory to create; must not exist. "-": the archive is written to standard
+  // output as one stream (docs/archive-format.md section 10) instead; the chunk files wait in
+  // a private spool under `spool_dir` only until they are streamed (at most one per reader).
+  std::string output;
+  std::string spool_dir;               // for output "-": empty = $TMPDIR, else /tmp
   // Reader connections; 0 = the number of cores, lowered to what the server accepts (with a
   // warning). More than the server accepts (max_connections less those open) is refused.
   unsigned threads = 0;

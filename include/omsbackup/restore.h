@@ -31,7 +31,11 @@ struct RestoreProgress {
 
 struct RestoreOptions {
   ConnectionOptions connection;
-  std::string archive;                      // the archive directory
+  // The archive directory; or a stream (docs/archive-format.md section 10): "-" for standard
+  // input, or a stream file. A stream is spooled whole into a private directory under
+  // `spool_dir` (it needs the archive's size on disk) and verified before anything else.
+  std::string archive;
+  std::string spool_dir;                    // for a stream: empty = $TMPDIR, else /tmp
   // The key of an encrypted archive. A missing or wrong key, or a key with a plaintext
   // archive, is refused before the server is contacted.
   EncryptionOptions encryption;

@@ -39,8 +39,9 @@ std::string chunk_file_path(std::size_t db_no, std::size_t table_no, std::size_t
                      encrypted ? kEncryptedSuffix : "");
 }
 
-ArchiveWriter::ArchiveWriter(Env& env, std::string dir, std::shared_ptr<ArchiveCipher> cipher)
-    : env_(env), dir_(std::move(dir)), cipher_(std::move(cipher)) {
+ArchiveWriter::ArchiveWriter(Env& env, std::string dir, std::shared_ptr<ArchiveCipher> cipher,
+                             StreamWriter* stream)
+    : env_(env), dir_(std::move(dir)), cipher_(std::move(cipher)), stream_(stream) {
   while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
   if (dir_.empty()) throw Error(Errc::invalid_argument, "output", "no archive directory given");
   if (auto existing = env_.stat(dir_)) {
@@ -83,6 +84,11 @@ std::unique_ptr<ChunkWriter> ArchiveWriter::new_chunk(std::size_t db_no, std::si
 }
 
 void ArchiveWriter::add_file(FileEntry entry) {
+  if (stream_) {
+    // Into the stream (one file at a time; the stream's own lock), then off the spool.
+    stream_->add_file(env_, dir_, entry.path, &entry);
+    env_.remove_file(dir_ + "/" + entry.path);
+  }
   std::lock_guard lock(mu_);
   files_.push_back(std::move(entry));
 }
@@ -112,6 +118,13 @@ void ArchiveWriter::commit(Manifest& manifest) {
                                  {"manifest_sha256", to_hex(Sha256::of(text))}};
   if (cipher_) done["encryption"] = cipher_->describe();
   write_file_atomically(env_, dir_ + "/" + kDoneFile, done.dump() + "\n");
+  if (stream_) {
+    stream_->add_file(env_, dir_, name);
+    stream_->add_file(env_, dir_, kDoneFile);
+    stream_->finish();
+    abort();  // the spool has done its work
+    return;
+  }
   committed_ = true;
 }
 

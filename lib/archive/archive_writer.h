@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "archive/archive_stream.h"
 #include "archive/atomic_file.h"
 #include "archive/encryption.h"
 #include "archive/hashing_file.h"
@@ -63,7 +64,11 @@ class ArchiveWriter {
  public:
   // Creates `dir` (mode 0700). It must not exist yet, so that nothing of the
   // user's is ever overwritten or removed. With `cipher`, the archive is encrypted.
-  ArchiveWriter(Env& env, std::string dir, std::shared_ptr<ArchiveCipher> cipher = nullptr);
+  // With `stream`, `dir` is only a spool: each finished chunk file is put into the stream
+  // and removed, commit() puts the manifest and DONE after them and ends the stream, and
+  // the spool is removed whatever happens (docs/archive-format.md section 10).
+  ArchiveWriter(Env& env, std::string dir, std::shared_ptr<ArchiveCipher> cipher = nullptr,
+                StreamWriter* stream = nullptr);
   ~ArchiveWriter();
   ArchiveWriter(const ArchiveWriter&) = delete;
   ArchiveWriter& operator=(const ArchiveWriter&) = delete;
@@ -88,6 +93,7 @@ class ArchiveWriter {
   Env& env_;
   std::string dir_;
   std::shared_ptr<ArchiveCipher> cipher_;
+  StreamWriter* stream_;
   std::mutex mu_;
   std::set<std::string> made_dirs_;
   std::vector<FileEntry> files_;

@@ -23,11 +23,14 @@ ArchiveInfo verify_archive(Env& env, const std::string& archive_dir, bool deep,
   info.started_at = m.started_at;
   info.finished_at = m.finished_at;
   info.consistency = m.consistency;
+  info.options = m.options;
   info.files = m.files.size();
   for (const auto& d : m.databases) {
-    info.databases.push_back({d.name, d.charset, d.collation});
+    info.databases.push_back({d.name, d.charset, d.collation, d.objects.views.size(),
+                              d.objects.routines.size(), d.objects.triggers.size(),
+                              d.objects.events.size()});
     for (const auto& t : d.tables) {
-      ArchiveTableInfo ti{d.name, t.def.name, t.rows, t.chunks.size(), 0, 0};
+      ArchiveTableInfo ti{d.name, t.def.name, t.rows, t.chunks.size(), 0, 0, t.def.ddl_only};
       for (const auto& c : t.chunks) {
         ti.raw_bytes += c.raw_bytes;
         ti.stored_bytes += c.stored_bytes;

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <optional>
 
 #include "archive/archive_writer.h"
 #include "catalog/catalog.h"
@@ -337,7 +338,19 @@ DumpReport dump_steps(Env& env, const DumpOptions& options, const PruneInput& pr
 
   std::shared_ptr<ArchiveCipher> cipher = key ? ArchiveCipher::create(*key) : nullptr;
   key.reset();
-  ArchiveWriter writer(env, options.output, cipher);
+  // `-o -`: the archive goes to standard output as a stream, through a spool that holds
+  // only the chunk files not yet streamed (one per reader at most).
+  std::optional<SpoolDir> spool;
+  std::unique_ptr<WritableFile> stdout_file;
+  std::unique_ptr<StreamWriter> stream;
+  std::string archive_dir = options.output;
+  if (options.output == "-") {
+    spool.emplace(env, options.spool_dir, "omsdump-spool.");
+    archive_dir = spool->root() + "/archive";
+    stdout_file = env.standard_output();
+    stream = std::make_unique<StreamWriter>(*stdout_file);
+  }
+  ArchiveWriter writer(env, archive_dir, cipher, stream.get());
   archive_started = true;
   Manifest m;
   m.tool_version = version();
@@ -403,6 +416,9 @@ DumpReport run_dump(Env& env, const DumpOptions& options, const PruneInput& prun
     if (!archive_started) throw e;
     // The writer removed the unfinished archive while the error unwound: say so (and
     // say it if that failed), so that nobody wonders whether a partial archive is usable.
+    if (options.output == "-")
+      throw e.with_note("The stream on standard output was left without its end record, so no "
+                        "reader accepts it; the spool was removed");
     std::string dir = options.output;
     while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
     throw e.with_note(env.stat(dir)

@@ -11,4 +11,10 @@ namespace omsbackup {
 // through `env`.
 RestoreReport run_restore(Env& env, const RestoreOptions& options);
 
+// run_restore() of the archive in the stream options.archive ("-": standard input, or a
+// stream file), spooled under options.spool_dir first. The spool is removed afterwards,
+// unless the restore failed after it began (its journal exists): then it is kept, and the
+// error says where, for --resume.
+RestoreReport run_restore_from_stream(Env& env, const RestoreOptions& options);
+
 }  // namespace omsbackup

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <system_error>
 
 #include "omsbackup/error.h"
@@ -56,9 +57,11 @@ FileInfo to_info(std::string name, const struct stat& st) {
 
 class PosixWritableFile final : public WritableFile {
  public:
-  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  // `owned` false: a standard descriptor, left open at the end.
+  PosixWritableFile(std::string path, int fd, bool owned = true)
+      : path_(std::move(path)), fd_(fd), owned_(owned) {}
   ~PosixWritableFile() override {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0 && owned_) ::close(fd_);
   }
   PosixWritableFile(const PosixWritableFile&) = delete;
   PosixWritableFile& operator=(const PosixWritableFile&) = delete;
@@ -84,6 +87,7 @@ class PosixWritableFile final : public WritableFile {
     if (fd_ < 0) return;
     int fd = fd_;
     fd_ = -1;
+    if (!owned_) return;
     // Linux releases the descriptor even when close() fails, so never retry it.
     if (::close(fd) != 0 && errno != EINTR) throw_io_error(path_, "close failed", errno);
   }
@@ -95,12 +99,16 @@ class PosixWritableFile final : public WritableFile {
 
   std::string path_;
   int fd_;
+  bool owned_;
 };
 
 class PosixSequentialFile final : public SequentialFile {
  public:
-  PosixSequentialFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
-  ~PosixSequentialFile() override { ::close(fd_); }
+  PosixSequentialFile(std::string path, int fd, bool owned = true)
+      : path_(std::move(path)), fd_(fd), owned_(owned) {}
+  ~PosixSequentialFile() override {
+    if (owned_) ::close(fd_);
+  }
   PosixSequentialFile(const PosixSequentialFile&) = delete;
   PosixSequentialFile& operator=(const PosixSequentialFile&) = delete;
 
@@ -115,6 +123,7 @@ class PosixSequentialFile final : public SequentialFile {
  private:
   std::string path_;
   int fd_;
+  bool owned_;
 };
 
 // Closes a descriptor on scope exit.
@@ -256,6 +265,20 @@ class PosixEnv final : public Env {
 };
 
 }  // namespace
+
+std::string Env::make_temp_dir(const std::string& parent, const std::string& prefix) {
+  std::string templ = parent + "/" + prefix + "XXXXXX";
+  if (::mkdtemp(templ.data()) == nullptr) throw_io_error(templ, "mkdtemp failed", errno);
+  return templ;
+}
+
+std::unique_ptr<SequentialFile> Env::standard_input() {
+  return std::make_unique<PosixSequentialFile>("standard input", 0, /*owned=*/false);
+}
+
+std::unique_ptr<WritableFile> Env::standard_output() {
+  return std::make_unique<PosixWritableFile>("standard output", 1, /*owned=*/false);
+}
 
 Env& Env::posix() {
   static PosixEnv env;

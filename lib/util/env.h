@@ -107,6 +107,15 @@ class Env {
   virtual std::unique_ptr<FileLock> try_lock_file(const std::string& path, std::string_view info,
                                                   std::string* holder, unsigned mode = 0600);
 
+  // Creates a new directory `parent`/`prefix`XXXXXX with mode 0700 (mkdtemp) and returns its
+  // path. Every Env shares this implementation.
+  virtual std::string make_temp_dir(const std::string& parent, const std::string& prefix);
+
+  // The process's standard input and output (descriptors 0 and 1, not closed when the file
+  // is destroyed), named "standard input" / "standard output" in errors.
+  virtual std::unique_ptr<SequentialFile> standard_input();
+  virtual std::unique_ptr<WritableFile> standard_output();
+
   // The real file system. The only global of the library.
   static Env& posix();
 };

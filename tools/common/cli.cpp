@@ -194,6 +194,9 @@ const std::atomic<bool>* cancel_on_signals() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A reader of the stream that goes away (`omsdump -o - | ...`) makes the next write fail
+  // with EPIPE, so the error path cleans up, instead of killing the process.
+  std::signal(SIGPIPE, SIG_IGN);
   return &g_cancel;
 }
 
