@@ -10,6 +10,7 @@
 #include "omsbackup/oms.h"
 #include "omsbackup/restore.h"
 #include "restore/restore_pipeline.h"
+#include "restore/sql_export.h"
 #include "util/env.h"
 
 namespace omsbackup {
@@ -20,6 +21,10 @@ DumpReport dump(const DumpOptions& options) {
 }
 
 RestoreReport restore(const RestoreOptions& options) { return run_restore(Env::posix(), options); }
+
+ExportSqlReport export_sql(const ExportSqlOptions& options) {
+  return run_sql_export(Env::posix(), options);
+}
 
 ArchiveInfo verify(const std::string& archive_dir, bool deep, const EncryptionOptions& encryption) {
   return verify_archive(Env::posix(), archive_dir, deep, encryption);
