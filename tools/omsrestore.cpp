@@ -118,6 +118,34 @@ static int unpack_stream(const std::string& stream, const std::string& to) {
   return 0;
 }
 
+// --to-sql: the archive as an SQL script (no server contacted). With "-" the script is
+// the only thing on stdout; the summary goes to stderr.
+static int to_sql(ExportSqlOptions& x, bool json, bool quiet) {
+  if (json && x.output == "-")
+    throw Error(Errc::invalid_argument, "--json",
+                "--to-sql - writes the script to standard output; --json cannot share it");
+  x.cancel = tools::cancel_on_signals();
+  ExportSqlReport r = export_sql(x);
+  for (const auto& w : r.warnings) std::cerr << "omsrestore: warning: " << w << "\n";
+  if (json) {
+    nlohmann::ordered_json j = {{"to_sql", x.output},    {"databases", r.databases},
+                                {"tables", r.tables},    {"rows", r.rows},
+                                {"objects", r.objects},  {"bytes", r.bytes},
+                                {"longest_statement", r.longest_statement},
+                                {"seconds", r.seconds},  {"warnings", r.warnings}};
+    std::cout << j.dump(2) << "\n";
+  } else if (!quiet) {
+    std::cerr << fmt::format(
+        "omsrestore: wrote {} ({}: {} tables, {} rows, {} objects; {}, longest statement {}) in "
+        "{:.1f}s; load it with: mariadb --binary-mode --comments --default-character-set=binary "
+        "--max-allowed-packet=1G ... < FILE\n",
+        x.output == "-" ? "the SQL script to standard output" : x.output,
+        fmt::join(r.databases, ", "), r.tables, r.rows, r.objects, tools::human_bytes(r.bytes),
+        tools::human_bytes(r.longest_statement), r.seconds);
+  }
+  return 0;
+}
+
 namespace {
 
 std::string progress_line(const RestoreProgress& p) {
@@ -151,6 +179,7 @@ int main(int argc, char** argv) {
     std::string pack_to, unpack_to;
     std::string method = "auto";
     std::vector<std::string> renames;
+    std::string to_sql_file;
     app.add_option("ARCHIVE", o.archive,
                    "Archive directory written by omsdump, or a stream of one: - (stdin, e.g. "
                    "from omsdump -o -) or a stream file; a stream is spooled whole and verified "
@@ -172,6 +201,11 @@ int main(int argc, char** argv) {
     app.add_option("--spool-dir", o.spool_dir,
                    "Where a stream is spooled before it is verified and restored (default "
                    "$TMPDIR, else /tmp); needs the archive's size free");
+    app.add_option("--to-sql", to_sql_file,
+                   "Write the archive as an SQL script for the mariadb/mysql client to FILE (or - "
+                   "for standard output) instead of restoring; no server contacted "
+                   "(-B, --rename and --encrypt-key-file apply)")
+        ->allow_extra_args(false);
     tools::add_encryption_flag(app, o.encryption.key_file,
                                "Key of an encrypted archive (also for --check); checked before "
                                "the server is contacted");
@@ -206,8 +240,10 @@ int main(int argc, char** argv) {
                  "Print a machine-readable report on stdout (with --check: what the archive holds)");
     app.add_flag("-q,--quiet", quiet, "No progress display");
     if (std::optional<int> status = tools::parse(app, conn, argc, argv)) return *status;
-    if (int modes = check_only + list + !pack_to.empty() + !unpack_to.empty(); modes > 1)
-      throw Error(Errc::invalid_argument, "--check/--list/--pack/--unpack", "give only one of them");
+    if (int modes = check_only + list + !pack_to.empty() + !unpack_to.empty() + !to_sql_file.empty();
+        modes > 1)
+      throw Error(Errc::invalid_argument, "--check/--list/--pack/--unpack/--to-sql",
+                  "give only one of them");
     if (check_only || list) return check(o.archive, o.encryption, json, check_only);
     if (!pack_to.empty()) return pack_stream(o.archive, pack_to, o.encryption);
     if (!unpack_to.empty()) return unpack_stream(o.archive, unpack_to);
@@ -221,6 +257,19 @@ int main(int argc, char** argv) {
                     fmt::format("{} is already renamed to {} by another --rename; give one "
                                 "--rename per database",
                                 src, it->second));
+    }
+    if (!to_sql_file.empty()) {
+      if (check_only || o.dry_run || o.resume || o.in_place)
+        throw Error(Errc::invalid_argument, "--to-sql",
+                    "writes a script and restores nothing: --check, --dry-run, --resume and "
+                    "--in-place do not apply");
+      ExportSqlOptions x;
+      x.archive = o.archive;
+      x.encryption = o.encryption;
+      x.databases = o.databases;
+      x.rename = o.rename;
+      x.output = to_sql_file;
+      return to_sql(x, json, quiet);
     }
     o.verify = !no_verify;
     o.load_method = method == "load-data" ? LoadMethod::load_data

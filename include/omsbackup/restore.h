@@ -4,6 +4,7 @@
 #include "omsbackup/export.h"
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -87,5 +88,37 @@ struct RestoreReport {
 // failure; a bad archive fails before the server is touched, and with staging (the
 // default) the live databases are replaced only after their new copies are proven.
 OMSBACKUP_API RestoreReport restore(const RestoreOptions& options);
+
+// `omsrestore ARCHIVE --to-sql FILE|-`: the archive as an SQL script that the plain
+// mariadb/mysql client loads, for a host without omsrestore (docs/to-sql.md).
+struct ExportSqlOptions {
+  std::string archive;                        // the archive directory
+  EncryptionOptions encryption;               // the key of an encrypted archive
+  std::vector<std::string> databases;         // only these (archive names); empty = all
+  std::map<std::string, std::string> rename;  // archive name -> name in the script
+  // The file to write (mode 0600, written as FILE.partial and renamed when complete; an
+  // existing FILE is refused), or "-" for standard output.
+  std::string output;
+  // The longest multi-row INSERT, in bytes; a row longer than this gets an INSERT of its own.
+  std::size_t statement_bytes = 1024 * 1024;
+  const std::atomic<bool>* cancel = nullptr;  // optional: stops between statements
+};
+
+struct ExportSqlReport {
+  std::vector<std::string> databases;  // the names in the script
+  std::uint64_t tables = 0, rows = 0, objects = 0;
+  std::uint64_t bytes = 0;              // written
+  std::uint64_t longest_statement = 0;  // bytes: what max_allowed_packet must take
+  std::vector<std::string> warnings;
+  double seconds = 0;
+};
+
+// Verifies the whole archive (deep: every chunk's rows against its digest) before a byte
+// is written, then writes the script: session settings, each database dropped and created
+// with its archived options, its tables from their archived SHOW CREATE TABLE and their
+// rows as INSERTs of hex literals, then routines, views, triggers and events with their
+// own settings. No server is contacted. Throws omsbackup::Error; a failure leaves no
+// output file (a partial script may have reached standard output).
+OMSBACKUP_API ExportSqlReport export_sql(const ExportSqlOptions& options);
 
 }  // namespace omsbackup

@@ -13,6 +13,7 @@
 #include "omsbackup/restore.h"
 #include "restore/restore_pipeline.h"
 #include "omsbackup/error.h"
+#include "restore/sql_export.h"
 #include "util/env.h"
 
 namespace omsbackup {
@@ -26,6 +27,10 @@ RestoreReport restore(const RestoreOptions& options) {
   Env& env = Env::posix();
   if (is_stream_path(env, options.archive)) return run_restore_from_stream(env, options);
   return run_restore(env, options);
+}
+
+ExportSqlReport export_sql(const ExportSqlOptions& options) {
+  return run_sql_export(Env::posix(), options);
 }
 
 ArchiveInfo verify(const std::string& archive_dir, bool deep, const EncryptionOptions& encryption) {

@@ -151,7 +151,8 @@ std::string load_data_statement(const std::string& db, const std::string& table,
       quote_qualified(db, table), load_columns_clause(columns));
 }
 
-void append_insert_value(std::string& out, ValueKind kind, bool is_null, std::string_view bytes) {
+void append_insert_value(std::string& out, ValueKind kind, bool is_null, std::string_view bytes,
+                         LiteralForm form) {
   if (is_null) {
     out += "NULL";
     return;
@@ -168,26 +169,41 @@ void append_insert_value(std::string& out, ValueKind kind, bool is_null, std::st
     case ValueKind::json:
     case ValueKind::text:
       out += "CONVERT(";
-      append_sql_literal(out, false, bytes);
+      append_sql_literal(out, false, bytes, form);
       out += " USING utf8mb4)";
       break;
-    case ValueKind::bytes: append_sql_literal(out, false, bytes); break;
+    case ValueKind::bytes: append_sql_literal(out, false, bytes, form); break;
   }
 }
 
-std::size_t insert_value_size(ValueKind kind, bool is_null, std::string_view bytes) {
+std::size_t insert_value_size(ValueKind kind, bool is_null, std::string_view bytes,
+                              LiteralForm form) {
   if (is_null) return 4;
   switch (kind) {
     case ValueKind::json:
     case ValueKind::text:
-      return std::string_view("CONVERT( USING utf8mb4)").size() + sql_literal_size(false, bytes);
-    case ValueKind::bytes: return sql_literal_size(false, bytes);
+      return std::string_view("CONVERT( USING utf8mb4)").size() +
+             sql_literal_size(false, bytes, form);
+    case ValueKind::bytes: return sql_literal_size(false, bytes, form);
     default: break;
   }
   // Numbers are short: measure what is written.
   std::string small;
   append_insert_value(small, kind, false, bytes);
   return small.size();
+}
+
+std::string insert_prefix(const std::string& db, const TableDef& table,
+                          std::vector<ValueKind>* kinds) {
+  std::string prefix = fmt::format("INSERT INTO {} (", quote_qualified(db, table.name));
+  bool first = true;
+  for (const ColumnDef* c : data_columns(table.columns)) {
+    if (!first) prefix += ", ";
+    first = false;
+    prefix += quote_identifier(c->name);
+    if (kinds) kinds->push_back(value_kind_for(*c));
+  }
+  return prefix + ") VALUES ";
 }
 
 bool append_insert_placeholder(std::string& out, ValueKind kind, bool is_null,

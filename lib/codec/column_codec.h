@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "codec/sql_literal.h"
 
 namespace omsbackup {
 
@@ -53,9 +54,16 @@ std::string load_data_statement(const std::string& db, const std::string& table,
 // string literal (codec/sql_literal.h); for `json` and `text` that literal inside
 // CONVERT(... USING utf8mb4); for `number` and `float32` a quoted string; for `bit` and
 // `index` CAST('n' AS UNSIGNED).
-void append_insert_value(std::string& out, ValueKind kind, bool is_null, std::string_view bytes);
+// `form` says how the binary string literals are written (codec/sql_literal.h).
+void append_insert_value(std::string& out, ValueKind kind, bool is_null, std::string_view bytes,
+                         LiteralForm form = LiteralForm::escaped);
 // The number of bytes append_insert_value() appends (big values are measured, not built).
-std::size_t insert_value_size(ValueKind kind, bool is_null, std::string_view bytes);
+std::size_t insert_value_size(ValueKind kind, bool is_null, std::string_view bytes,
+                              LiteralForm form = LiteralForm::escaped);
+// `INSERT INTO db.t (data columns) VALUES ` for a multi-row INSERT of `table`'s rows in
+// archive order; `kinds` (if given) receives each data column's value kind.
+std::string insert_prefix(const std::string& db, const TableDef& table,
+                          std::vector<ValueKind>* kinds = nullptr);
 // One value as an expression of an INSERT prepared with placeholders, for a row too long
 // for one statement (Session::execute_long_data()): a non-empty `bytes` value is `?`, a
 // non-empty `json` or `text` value `CONVERT(? USING utf8mb4)`, and true is returned: the

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "util/hex.h"
+
 namespace omsbackup {
 
 namespace {
@@ -17,19 +19,26 @@ std::size_t escaped_bytes(std::string_view bytes) {
 
 }  // namespace
 
-std::size_t sql_literal_size(bool null, std::string_view bytes) {
+std::size_t sql_literal_size(bool null, std::string_view bytes, LiteralForm form) {
   if (null) return 4;           // NULL
   if (bytes.empty()) return 2;  // ''
+  if (form == LiteralForm::hex) return 3 + 2 * bytes.size();  // X'..'
   return kIntroducer.size() + bytes.size() + escaped_bytes(bytes) + 1;
 }
 
-void append_sql_literal(std::string& out, bool null, std::string_view bytes) {
+void append_sql_literal(std::string& out, bool null, std::string_view bytes, LiteralForm form) {
   if (null) {
     out.append("NULL");
     return;
   }
   if (bytes.empty()) {
     out.append("''");
+    return;
+  }
+  if (form == LiteralForm::hex) {
+    out.append("X'");
+    hex_append(out, bytes);
+    out.push_back('\'');
     return;
   }
   // One allocation at most, sized exactly: big values (a LONGBLOB row of up to
@@ -50,9 +59,9 @@ void append_sql_literal(std::string& out, bool null, std::string_view bytes) {
   *p = '\'';
 }
 
-std::string sql_literal(bool null, std::string_view bytes) {
+std::string sql_literal(bool null, std::string_view bytes, LiteralForm form) {
   std::string out;
-  append_sql_literal(out, null, bytes);
+  append_sql_literal(out, null, bytes, form);
   return out;
 }
 

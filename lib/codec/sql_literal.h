@@ -12,6 +12,11 @@
 //
 // The backslash escapes hold only while NO_BACKSLASH_ESCAPES is off: Session pins the
 // sql_mode without it, and the literals must only be sent on such a session.
+//
+// The hex form, `X'<two hex digits per byte>'`, is the same binary string in plain ASCII:
+// twice the bytes, but nothing in it depends on the sql_mode, the character set a client
+// parses its input in, or what a client does to line ends, NUL or backslashes. The SQL
+// export (restore/sql_export.h), which a client program reads from a file, writes it.
 #pragma once
 
 #include <cstddef>
@@ -22,11 +27,17 @@
 
 namespace omsbackup {
 
+// How a binary string value is written: `_binary'...'` with escapes, or `X'...'`.
+enum class LiteralForm { escaped, hex };
+
 // Appends NULL for a null field, '' for an empty value, else _binary'<escaped bytes>'.
-void append_sql_literal(std::string& out, bool null, std::string_view bytes);
-std::string sql_literal(bool null, std::string_view bytes);
+// With LiteralForm::hex: NULL, '' or X'<hex>'.
+void append_sql_literal(std::string& out, bool null, std::string_view bytes,
+                        LiteralForm form = LiteralForm::escaped);
+std::string sql_literal(bool null, std::string_view bytes, LiteralForm form = LiteralForm::escaped);
 // The number of bytes append_sql_literal() appends, without building the literal.
-std::size_t sql_literal_size(bool null, std::string_view bytes);
+std::size_t sql_literal_size(bool null, std::string_view bytes,
+                             LiteralForm form = LiteralForm::escaped);
 // Field `i` of `row`.
 inline void append_sql_literal(std::string& out, const Row& row, std::size_t i) {
   append_sql_literal(out, row.is_null(i), row.value(i));

@@ -88,14 +88,7 @@ std::uint64_t insert_chunk(Session& s, const std::string& db, const TableDef& ta
                            std::uint64_t rows_before) {
   const std::vector<const ColumnDef*> columns = data_columns(table.columns);
   std::vector<ValueKind> kinds;
-  kinds.reserve(columns.size());
-  std::string prefix = fmt::format("INSERT INTO {} (", quote_qualified(db, table.name));
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    if (i != 0) prefix += ", ";
-    prefix += quote_identifier(columns[i]->name);
-    kinds.push_back(value_kind_for(*columns[i]));
-  }
-  prefix += ") VALUES ";
+  const std::string prefix = insert_prefix(db, table, &kinds);
 
   std::string stmt;  // the statement being built: prefix and whole tuples
   std::uint64_t first_row = 0, rows_in_stmt = 0, inserted = 0;

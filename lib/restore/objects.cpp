@@ -58,35 +58,27 @@ class ObjectCreator {
     }
   }
 
-  // Runs `sql`, which creates `what` ("view db.v"), with `want` set around it.
-  void create(const std::string& what, const std::string& sql, const Settings& want) {
-    bool switch_db = !want.database_collation.empty() && !db_collation_.empty() &&
-                     !db_charset_.empty() && want.database_collation != db_collation_;
-    std::vector<std::string> sets;
-    if (!want.character_set_client.empty())
-      sets.push_back("character_set_client = " + quote_string(want.character_set_client));
-    if (!want.collation_connection.empty())
-      sets.push_back("collation_connection = " + quote_string(want.collation_connection));
-    if (want.time_zone && !want.time_zone->empty())
-      sets.push_back("time_zone = " + quote_string(*want.time_zone));
-    // Last: it may change how the following statements' quotes are read.
-    if (want.sql_mode) sets.push_back("sql_mode = " + quote_string(*want.sql_mode));
+  // Runs the statement of `o` with its settings set around it.
+  void create(const ObjectCreation& o) {
+    const std::string& what = o.what;
+    bool switch_db = !o.database_collation.empty() && !db_collation_.empty() &&
+                     !db_charset_.empty() && o.database_collation != db_collation_;
     bool changed = false;
     try {
       if (switch_db) {
         changed = true;
         s_.execute(fmt::format("ALTER DATABASE {} COLLATE {}", quote_identifier(db_.name),
-                               quote_string(want.database_collation)),
+                               quote_string(o.database_collation)),
                    fmt::format("switching database {} to collation {} to create {}", db_.name,
-                               want.database_collation, what));
+                               o.database_collation, what));
       }
-      if (!sets.empty()) {
+      if (!o.settings.empty()) {
         changed = true;
-        s_.execute(fmt::format("SET SESSION {}", fmt::join(sets, ", ")),
+        s_.execute(fmt::format("SET SESSION {}", fmt::join(o.settings, ", ")),
                    fmt::format("setting the session's sql_mode and character set to create {}",
                                what));
       }
-      s_.execute(sql, fmt::format("creating {}", what));
+      s_.execute(o.sql, fmt::format("creating {}", what));
     } catch (...) {
       // The first failure is the one to report; putting back is best effort here.
       if (changed) {
@@ -157,52 +149,87 @@ std::string trigger_restore_statement(const TriggerDef& t) {
   return sql;
 }
 
-void create_views(Session& s, const DatabaseEntry& db) {
-  if (db.objects.views.empty()) return;
-  ObjectCreator c(s, db);
-  for (const ViewDef& v : db.objects.views) {
-    c.create(fmt::format("view {}.{}", db.name, v.name), v.create_sql, settings_of(v, false));
-  }
+namespace {
+
+// The SET SESSION assignments for `want`.
+std::vector<std::string> assignments(const Settings& want) {
+  std::vector<std::string> sets;
+  if (!want.character_set_client.empty())
+    sets.push_back("character_set_client = " + quote_string(want.character_set_client));
+  if (!want.collation_connection.empty())
+    sets.push_back("collation_connection = " + quote_string(want.collation_connection));
+  if (want.time_zone && !want.time_zone->empty())
+    sets.push_back("time_zone = " + quote_string(*want.time_zone));
+  // Last: it may change how the following statements' quotes are read.
+  if (want.sql_mode) sets.push_back("sql_mode = " + quote_string(*want.sql_mode));
+  return sets;
 }
 
+ObjectCreation creation(std::string what, std::string sql, const Settings& want) {
+  return ObjectCreation{std::move(what), std::move(sql), assignments(want),
+                        want.database_collation};
+}
+
+void create_all(Session& s, const DatabaseEntry& db, ObjectKind kind) {
+  std::vector<ObjectCreation> all = object_creations(db, kind);
+  if (all.empty()) return;
+  ObjectCreator c(s, db);
+  for (const ObjectCreation& o : all) c.create(o);
+}
+
+}  // namespace
+
+std::vector<ObjectCreation> object_creations(const DatabaseEntry& db, ObjectKind kind) {
+  std::vector<ObjectCreation> out;
+  switch (kind) {
+    case ObjectKind::routines: {
+      // Every package before any package body (the archive's order already has it; an
+      // edited manifest need not): CREATE PACKAGE BODY needs its package.
+      std::vector<const RoutineDef*> order;
+      for (const RoutineDef& r : db.objects.routines)
+        if (r.type != "PACKAGE BODY") order.push_back(&r);
+      for (const RoutineDef& r : db.objects.routines)
+        if (r.type == "PACKAGE BODY") order.push_back(&r);
+      for (const RoutineDef* r : order)
+        out.push_back(creation(fmt::format("{} {}.{}", lower(r->type), db.name, r->name),
+                               r->create_sql, settings_of(*r)));
+      break;
+    }
+    case ObjectKind::views:
+      for (const ViewDef& v : db.objects.views)
+        out.push_back(creation(fmt::format("view {}.{}", db.name, v.name), v.create_sql,
+                               settings_of(v, false)));
+      break;
+    case ObjectKind::triggers: {
+      std::set<std::string> tables;
+      for (const TableEntry& t : db.tables) tables.insert(t.def.name);
+      for (const TriggerDef& t : db.objects.triggers) {
+        if (tables.count(t.table) == 0) continue;  // its table was left out of the dump
+        out.push_back(creation(
+            fmt::format("trigger {}.{} (on table {}.{})", db.name, t.name, db.name, t.table),
+            trigger_restore_statement(t), settings_of(t)));
+      }
+      break;
+    }
+    case ObjectKind::events:
+      for (const EventDef& e : db.objects.events) {
+        Settings want = settings_of(e);
+        want.time_zone = e.time_zone;
+        out.push_back(creation(fmt::format("event {}.{}", db.name, e.name), e.create_sql, want));
+      }
+      break;
+  }
+  return out;
+}
+
+void create_views(Session& s, const DatabaseEntry& db) { create_all(s, db, ObjectKind::views); }
 void create_routines(Session& s, const DatabaseEntry& db) {
-  if (db.objects.routines.empty()) return;
-  ObjectCreator c(s, db);
-  // Every package before any package body (the archive's order already has it; an edited
-  // manifest need not): CREATE PACKAGE BODY needs its package.
-  std::vector<const RoutineDef*> order;
-  for (const RoutineDef& r : db.objects.routines)
-    if (r.type != "PACKAGE BODY") order.push_back(&r);
-  for (const RoutineDef& r : db.objects.routines)
-    if (r.type == "PACKAGE BODY") order.push_back(&r);
-  for (const RoutineDef* rp : order) {
-    const RoutineDef& r = *rp;
-    c.create(fmt::format("{} {}.{}", lower(r.type), db.name, r.name), r.create_sql,
-             settings_of(r));
-  }
+  create_all(s, db, ObjectKind::routines);
 }
-
 void create_triggers(Session& s, const DatabaseEntry& db) {
-  std::set<std::string> tables;
-  for (const TableEntry& t : db.tables) tables.insert(t.def.name);
-  std::optional<ObjectCreator> c;
-  for (const TriggerDef& t : db.objects.triggers) {
-    if (tables.count(t.table) == 0) continue;  // its table was left out of the dump
-    if (!c) c.emplace(s, db);
-    c->create(fmt::format("trigger {}.{} (on table {}.{})", db.name, t.name, db.name, t.table),
-              trigger_restore_statement(t), settings_of(t));
-  }
+  create_all(s, db, ObjectKind::triggers);
 }
-
-void create_events(Session& s, const DatabaseEntry& db) {
-  if (db.objects.events.empty()) return;
-  ObjectCreator c(s, db);
-  for (const EventDef& e : db.objects.events) {
-    Settings want = settings_of(e);
-    want.time_zone = e.time_zone;
-    c.create(fmt::format("event {}.{}", db.name, e.name), e.create_sql, want);
-  }
-}
+void create_events(Session& s, const DatabaseEntry& db) { create_all(s, db, ObjectKind::events); }
 
 namespace {
 

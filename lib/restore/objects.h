@@ -21,6 +21,22 @@ class Session;
 // "database collation" when it differs) and the session's previous settings put back
 // after, also when it fails. Failures throw Error naming the object (db.name).
 
+// One object as the restore creates it: the statement, with the session settings and the
+// database collation it is created under.
+struct ObjectCreation {
+  std::string what;  // "view db.v", for messages
+  std::string sql;
+  // `name = 'value'` assignments for one SET SESSION (character_set_client,
+  // collation_connection, time_zone, sql_mode last: it may change how the statements after
+  // it are read); empty: none.
+  std::vector<std::string> settings;
+  std::string database_collation;  // the database's collation while it is created ("": any)
+};
+enum class ObjectKind { routines, views, triggers, events };
+// The objects of `db` of one kind, in the order the restore creates them (what the
+// create_* functions below run; the SQL export writes the same).
+std::vector<ObjectCreation> object_creations(const DatabaseEntry& db, ObjectKind kind);
+
 // Views, in the archive's order (a view after every view it uses).
 void create_views(Session& session, const DatabaseEntry& db);
 // Stored procedures and functions.

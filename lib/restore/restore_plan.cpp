@@ -13,48 +13,60 @@
 
 namespace omsbackup {
 
-void RestorePlanner::choose_targets() {
-  std::set<std::string> wanted(st_.o.databases.begin(), st_.o.databases.end());
+std::vector<ChosenDatabase> choose_databases(const Manifest& m,
+                                             const std::vector<std::string>& databases,
+                                             const std::map<std::string, std::string>& rename,
+                                             std::vector<std::string>& warnings) {
+  std::set<std::string> wanted(databases.begin(), databases.end());
   // --rename without --databases restores the renamed databases only: a restore under
   // another name (to compare before switching) must not replace the others as well.
-  if (wanted.empty() && !st_.o.rename.empty()) {
-    for (const auto& [from, to] : st_.o.rename) wanted.insert(from);
+  if (wanted.empty() && !rename.empty()) {
+    for (const auto& [from, to] : rename) wanted.insert(from);
     std::vector<std::string> left;
-    for (const auto& d : st_.m.databases)
+    for (const auto& d : m.databases)
       if (!wanted.count(d.name)) left.push_back(d.name);
     if (!left.empty())
-      st_.report.warnings.push_back(fmt::format(
+      warnings.push_back(fmt::format(
           "--rename without --databases restores only the renamed database(s); not restored: "
           "{} (name them with --databases to restore them too)",
           fmt::join(left, ", ")));
   }
-  for (const auto& [from, to] : st_.o.rename) {
+  for (const auto& [from, to] : rename) {
     (void)to;
     bool found = false;
-    for (const auto& d : st_.m.databases) found = found || d.name == from;
+    for (const auto& d : m.databases) found = found || d.name == from;
     if (!found)
       throw Error(Errc::invalid_argument, "--rename " + from,
                   "the archive holds no database of that name (see omsrestore --check)");
   }
   for (const auto& name : wanted) {
     bool found = false;
-    for (const auto& d : st_.m.databases) found = found || d.name == name;
+    for (const auto& d : m.databases) found = found || d.name == name;
     if (!found)
       throw Error(Errc::invalid_argument, name,
                   "the archive holds no database of that name (see omsrestore --check)");
   }
+  std::vector<ChosenDatabase> out;
   std::set<std::string> seen;
-  for (std::size_t i = 0; i < st_.m.databases.size(); ++i) {
-    const DatabaseEntry& d = st_.m.databases[i];
+  for (std::size_t i = 0; i < m.databases.size(); ++i) {
+    const DatabaseEntry& d = m.databases[i];
     if (!wanted.empty() && !wanted.count(d.name)) continue;
-    auto it = st_.o.rename.find(d.name);
-    std::string target = it == st_.o.rename.end() ? d.name : it->second;
+    auto it = rename.find(d.name);
+    std::string target = it == rename.end() ? d.name : it->second;
     if (target.empty() || target.size() > 64 * 4)
       throw Error(Errc::invalid_argument, "--rename " + d.name, "invalid target database name");
     if (!seen.insert(target).second)
       throw Error(Errc::invalid_argument, target, "two databases would be restored into it");
-    st_.targets.push_back(Target{i, &d, staging_names(target, st_.o.in_place)});
+    out.push_back(ChosenDatabase{i, target});
   }
+  return out;
+}
+
+void RestorePlanner::choose_targets() {
+  for (const ChosenDatabase& c :
+       choose_databases(st_.m, st_.o.databases, st_.o.rename, st_.report.warnings))
+    st_.targets.push_back(
+        Target{c.index, &st_.m.databases[c.index], staging_names(c.target, st_.o.in_place)});
   // A staging or old name must not be another target: building one would overwrite it.
   for (const Target& t : st_.targets)
     for (const Target& u : st_.targets)

@@ -5,12 +5,29 @@
 // max_connections), and the plan a dry run prints.
 #pragma once
 
+#include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "restore/restore_state.h"
 
 namespace omsbackup {
+
+// An archived database chosen by --databases and --rename, and the name it goes to.
+struct ChosenDatabase {
+  std::size_t index;   // in the manifest's databases
+  std::string target;  // its name on the server
+};
+// Which databases of `m` a restore (or SQL export) writes, in archive order: those named
+// in `databases` (empty: all, or only the renamed ones when `rename` is given, with a
+// warning naming the others), each under its `rename` target. Throws
+// Errc::invalid_argument for a name the archive does not hold, an invalid target or two
+// databases with one target.
+std::vector<ChosenDatabase> choose_databases(const Manifest& m,
+                                             const std::vector<std::string>& databases,
+                                             const std::map<std::string, std::string>& rename,
+                                             std::vector<std::string>& warnings);
 
 class RestorePlanner {
  public:

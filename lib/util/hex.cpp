@@ -2,15 +2,21 @@
 
 namespace omsbackup {
 
-std::string hex_encode(std::string_view bytes, HexCase letters) {
+void hex_append(std::string& out, std::string_view bytes, HexCase letters) {
   const char* kDigits = letters == HexCase::upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  std::size_t at = out.size();
+  out.resize(at + bytes.size() * 2);
+  char* p = out.data() + at;
   for (char c : bytes) {
     auto u = static_cast<unsigned char>(c);
-    out.push_back(kDigits[u >> 4]);
-    out.push_back(kDigits[u & 0x0f]);
+    *p++ = kDigits[u >> 4];
+    *p++ = kDigits[u & 0x0f];
   }
+}
+
+std::string hex_encode(std::string_view bytes, HexCase letters) {
+  std::string out;
+  hex_append(out, bytes, letters);
   return out;
 }
 

@@ -17,6 +17,7 @@
 
 #include "omsbackup/omsbackup.h"
 #include "server.h"
+#include "types_corpus.h"
 #include "sql/quote.h"
 #include "util/hex.h"
 
@@ -48,6 +49,11 @@ std::string random_bytes(std::size_t n, std::uint32_t seed) {
 std::string scalar_text(Session& s, const std::string& sql) {
   return s.scalar(sql).value_or("NULL");
 }
+
+}  // namespace
+
+// The corpora (types_corpus.h), shared with the SQL export's test.
+namespace omsbackup::testing {
 
 // ---- numbers ----------------------------------------------------------------
 
@@ -490,7 +496,7 @@ void make_keyed_tables(Session& s) {
   });
 }
 
-}  // namespace
+}  // namespace omsbackup::testing
 
 TEST_CASE("numbers of every type round-trip exactly at their edges", "[types]") {
   auto s = sandbox_session();
