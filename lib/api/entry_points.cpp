@@ -6,9 +6,11 @@
 #include "oms/config.h"
 #include "oms/prune.h"
 #include "omsbackup/archive.h"
+#include "omsbackup/diff.h"
 #include "omsbackup/dump.h"
 #include "omsbackup/oms.h"
 #include "omsbackup/restore.h"
+#include "restore/diff.h"
 #include "restore/restore_pipeline.h"
 #include "util/env.h"
 
@@ -20,6 +22,8 @@ DumpReport dump(const DumpOptions& options) {
 }
 
 RestoreReport restore(const RestoreOptions& options) { return run_restore(Env::posix(), options); }
+
+DiffReport diff(const DiffOptions& options) { return run_diff(Env::posix(), options); }
 
 ArchiveInfo verify(const std::string& archive_dir, bool deep, const EncryptionOptions& encryption) {
   return verify_archive(Env::posix(), archive_dir, deep, encryption);
