@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <map>
-#include <thread>
 
 #include "server.h"
 
@@ -255,15 +254,10 @@ TEST_CASE("diff reads in one READ ONLY snapshot", "[diff]") {
   make_corpus(*s);
   const std::string archive = dump_corpus("diff-snapshot");
   const std::string pause_file = temp_dir("diff-pause") + "/paused";
-  // Paused after the first table is read, inside the snapshot: a change now is not seen.
+  // Paused once the snapshot has begun, before the first table is read: a change now is not seen.
   Child tool({tool_path("OMSRESTORE"), "--defaults-file=" + sandbox_cnf(), "--diff", "--json", archive},
-             SpawnOptions{{{"OMSB_TEST_PAUSE_AT", "diff.snapshot:1"},
-                           {"OMSB_TEST_PAUSE_FILE", pause_file}},
-                          {"MYSQL_PWD"},
-                          std::nullopt});
-  for (int i = 0; i < 6000 && !fs::exists(pause_file) && tool.running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  REQUIRE(fs::exists(pause_file));
+             paused_at("diff.snapshot:1", pause_file));
+  REQUIRE(wait_until_paused(tool, pause_file));
   ResultSet trx = s->query(
       "SELECT trx_is_read_only FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> "
       "CONNECTION_ID()");
@@ -284,15 +278,8 @@ TEST_CASE("omsrestore --diff prints the differing tables and exits 3, 0 when ide
           "[diff][cli]") {
   auto s = sandbox_session();
   make_corpus(*s);
-  const std::string dir = temp_dir("diff-key");
-  const std::string key = dir + "/key";
-  {
-    std::FILE* f = std::fopen(key.c_str(), "w");
-    REQUIRE(f);
-    std::fputs("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", f);
-    std::fclose(f);
-    fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
-  }
+  const std::string key = write_key(temp_dir("diff-key"), "key",
+                                    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
   const std::string archive = dump_corpus("diff-cli", key);
   const std::vector<std::string> base = {tool_path("OMSRESTORE"), "--defaults-file=" + sandbox_cnf(),
                                          "--diff", "--encrypt-key-file", key, archive};
