@@ -259,7 +259,13 @@ int main(int argc, char** argv) {
     o.connection = tools::connection_options(conn);
     // With --oms-config, exactly the databases the configuration names are restored.
     if (o.databases.empty()) o.databases = conn.oms_databases;
-    if (diff_only) return diff_mode(o, json);
+    if (diff_only) {
+      for (const char* f : {"--dry-run", "--resume", "--journal", "--in-place", "--drop-excluded",
+                            "--load-method", "--no-verify", "--skip-binlog", "--threads"})
+        if (app.count(f))
+          throw Error(Errc::invalid_argument, f, "not with --diff, which changes nothing");
+      return diff_mode(o, json);
+    }
     tools::ProgressPrinter progress("omsrestore");
     if (!quiet && !o.dry_run)
       o.on_progress = [&](const RestoreProgress& p) {

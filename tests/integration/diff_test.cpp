@@ -310,5 +310,12 @@ TEST_CASE("omsrestore --diff prints the differing tables and exits 3, 0 when ide
   ToolResult refused = run_tool(no_key, env);
   INFO(refused.all());
   CHECK(refused.status == 2);
+  // A flag of the restore proper is refused, not ignored.
+  std::vector<std::string> in_place = base;
+  in_place.insert(in_place.end() - 1, "--in-place");
+  ToolResult bad = run_tool(in_place, env);
+  INFO(bad.all());
+  CHECK(bad.status == 2);
+  CHECK(bad.err.find("--in-place: not with --diff") != std::string::npos);
   drop_corpus(*s);
 }
