@@ -146,6 +146,88 @@ static int to_sql(ExportSqlOptions& x, bool json, bool quiet) {
   return 0;
 }
 
+// --diff: the archive against the live databases, one line per table that a restore would
+// change; exit status 0 when nothing differs, 3 when something does (1 failure, 2 bad
+// arguments).
+static int diff_mode(const RestoreOptions& o, bool json) {
+  DiffOptions d;
+  d.connection = o.connection;
+  d.archive = o.archive;
+  d.encryption = o.encryption;
+  d.databases = o.databases;
+  d.rename = o.rename;
+  DiffReport r = diff(d);
+  for (const auto& w : r.warnings) std::cerr << "omsrestore: warning: " << w << "\n";
+  auto rows = [](const std::optional<std::uint64_t>& n) { return n ? std::to_string(*n) : std::string("-"); };
+  if (json) {
+    nlohmann::ordered_json j = {{"archive", o.archive},         {"identical", r.identical},
+                                {"digest", r.digest},           {"read_only", r.read_only},
+                                {"tables_compared", r.tables_compared},
+                                {"tables_differing", r.tables_differing},
+                                {"objects_differing", r.objects_differing},
+                                {"databases", nlohmann::json::array()},
+                                {"warnings", r.warnings},       {"seconds", r.seconds}};
+    auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+    for (const auto& db : r.databases) {
+      nlohmann::ordered_json jd = {{"archive_name", db.archive_name}, {"live_name", db.live_name},
+                                   {"live_exists", db.live_exists},
+                                   {"definition_differs", db.definition_differs},
+                                   {"detail", db.detail}, {"tables", nlohmann::json::array()},
+                                   {"objects", nlohmann::json::array()}};
+      for (const auto& t : db.tables)
+        jd["tables"].push_back(nlohmann::ordered_json{
+            {"table", t.name}, {"state", diff_state_name(t.state)},
+            {"archive_kind", t.archive_kind}, {"live_kind", t.live_kind},
+            {"archive_rows", opt(t.archive_rows)}, {"live_rows", opt(t.live_rows)},
+            {"rows_same", opt(t.rows_same)}, {"definition_differs", t.definition_differs},
+            {"archive_auto_increment", opt(t.archive_auto_increment)},
+            {"live_auto_increment", opt(t.live_auto_increment)},
+            {"auto_increment_differs", t.auto_increment_differs}, {"ddl_only", t.ddl_only},
+            {"detail", t.detail}});
+      for (const auto& ob : db.objects)
+        jd["objects"].push_back(nlohmann::ordered_json{
+            {"kind", ob.kind}, {"name", ob.name}, {"state", ob.state}, {"detail", ob.detail}});
+      j["databases"].push_back(jd);
+    }
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << fmt::format("archive {} against the live databases ({} digests, one {}snapshot)\n",
+                             o.archive, r.digest, r.read_only ? "READ ONLY " : "");
+    for (const auto& db : r.databases) {
+      std::cout << fmt::format("database {}{}{}{}\n", db.archive_name,
+                               db.live_name == db.archive_name ? "" : " -> live " + db.live_name,
+                               db.live_exists ? "" : ": not on the server",
+                               db.definition_differs ? ": " + db.detail : "");
+      std::cout << fmt::format("  {:<40} {:<38} {:>12} {:>12}\n", "table", "state", "archive rows",
+                               "live rows");
+      for (const auto& t : db.tables) {
+        std::cout << fmt::format("  {:<40} {:<38} {:>12} {:>12}\n", t.name, diff_state_name(t.state),
+                                 rows(t.archive_rows), rows(t.live_rows));
+        std::vector<std::string> notes;
+        if (t.definition_differs || t.state == DiffState::kind_changed || !t.detail.empty())
+          notes.push_back(t.detail);
+        if (t.rows_same && !*t.rows_same && t.archive_rows == t.live_rows)
+          notes.push_back("same row count, other rows (content digest)");
+        if (t.auto_increment_differs)
+          notes.push_back(fmt::format("AUTO_INCREMENT {} in the archive, {} live",
+                                      rows(t.archive_auto_increment), rows(t.live_auto_increment)));
+        if (!t.ddl_only.empty()) notes.push_back("archived DDL only (" + t.ddl_only + "): definition compared");
+        for (const auto& n : notes)
+          if (!n.empty()) std::cout << "      " << n << "\n";
+      }
+      for (const auto& ob : db.objects)
+        std::cout << fmt::format("  {} {}: {}{}\n", ob.kind, ob.name, ob.state,
+                                 ob.detail.empty() ? "" : " (" + ob.detail + ")");
+    }
+    std::cout << fmt::format(
+        "{} tables compared, {} differ, {} views/routines/triggers/events differ: {}\n",
+        r.tables_compared, r.tables_differing, r.objects_differing,
+        r.identical ? "identical, a restore would change nothing"
+                    : "a restore of this archive would undo these differences");
+  }
+  return r.identical ? 0 : 3;
+}
+
 namespace {
 
 std::string progress_line(const RestoreProgress& p) {
@@ -175,7 +257,8 @@ int main(int argc, char** argv) {
     tools::ConnectionFlags conn;
     tools::add_connection_flags(app, conn);
     RestoreOptions o;
-    bool check_only = false, list = false, no_verify = false, json = false, quiet = false;
+    bool check_only = false, list = false, diff_only = false, no_verify = false, json = false,
+         quiet = false;
     std::string pack_to, unpack_to;
     std::string method = "auto";
     std::vector<std::string> renames;
@@ -206,6 +289,11 @@ int main(int argc, char** argv) {
                    "for standard output) instead of restoring; no server contacted "
                    "(-B, --rename and --encrypt-key-file apply)")
         ->allow_extra_args(false);
+    app.add_flag("--diff", diff_only,
+                 "Compare the archive with the live databases (per table: rows, content, "
+                 "definition; views, routines, triggers, events) and change nothing. Exit status "
+                 "0: identical, 3: they differ")
+        ->excludes("--check");
     tools::add_encryption_flag(app, o.encryption.key_file,
                                "Key of an encrypted archive (also for --check); checked before "
                                "the server is contacted");
@@ -240,9 +328,10 @@ int main(int argc, char** argv) {
                  "Print a machine-readable report on stdout (with --check: what the archive holds)");
     app.add_flag("-q,--quiet", quiet, "No progress display");
     if (std::optional<int> status = tools::parse(app, conn, argc, argv)) return *status;
-    if (int modes = check_only + list + !pack_to.empty() + !unpack_to.empty() + !to_sql_file.empty();
+    if (int modes = check_only + list + diff_only + !pack_to.empty() + !unpack_to.empty() +
+                    !to_sql_file.empty();
         modes > 1)
-      throw Error(Errc::invalid_argument, "--check/--list/--pack/--unpack/--to-sql",
+      throw Error(Errc::invalid_argument, "--check/--list/--diff/--pack/--unpack/--to-sql",
                   "give only one of them");
     if (check_only || list) return check(o.archive, o.encryption, json, check_only);
     if (!pack_to.empty()) return pack_stream(o.archive, pack_to, o.encryption);
@@ -278,6 +367,13 @@ int main(int argc, char** argv) {
     o.connection = tools::connection_options(conn);
     // With --oms-config, exactly the databases the configuration names are restored.
     if (o.databases.empty()) o.databases = conn.oms_databases;
+    if (diff_only) {
+      for (const char* f : {"--dry-run", "--resume", "--journal", "--in-place", "--drop-excluded",
+                            "--load-method", "--no-verify", "--skip-binlog", "--threads"})
+        if (app.count(f))
+          throw Error(Errc::invalid_argument, f, "not with --diff, which changes nothing");
+      return diff_mode(o, json);
+    }
     tools::ProgressPrinter progress("omsrestore");
     if (!quiet && !o.dry_run)
       o.on_progress = [&](const RestoreProgress& p) {

@@ -6,6 +6,7 @@
 
 #include "omsbackup/archive.h"
 #include "omsbackup/connection.h"
+#include "omsbackup/diff.h"
 #include "omsbackup/dump.h"
 #include "omsbackup/encryption.h"
 #include "omsbackup/error.h"

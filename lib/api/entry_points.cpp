@@ -8,9 +8,11 @@
 #include "oms/config.h"
 #include "oms/prune.h"
 #include "omsbackup/archive.h"
+#include "omsbackup/diff.h"
 #include "omsbackup/dump.h"
 #include "omsbackup/oms.h"
 #include "omsbackup/restore.h"
+#include "restore/diff.h"
 #include "restore/restore_pipeline.h"
 #include "omsbackup/error.h"
 #include "restore/sql_export.h"
@@ -32,6 +34,8 @@ RestoreReport restore(const RestoreOptions& options) {
 ExportSqlReport export_sql(const ExportSqlOptions& options) {
   return run_sql_export(Env::posix(), options);
 }
+
+DiffReport diff(const DiffOptions& options) { return run_diff(Env::posix(), options); }
 
 ArchiveInfo verify(const std::string& archive_dir, bool deep, const EncryptionOptions& encryption) {
   Env& env = Env::posix();

@@ -269,45 +269,42 @@ std::vector<Property> properties(const Def& w, const Def& g) {
   return p;
 }
 
-class ObjectProof {
+// Collects the differences between the archive's objects and the server's, in the order the
+// proof reports them.
+class ObjectComparison {
  public:
-  ObjectProof(const std::string& db, bool strict, std::vector<std::string>& warnings)
-      : db_(db), strict_(strict), warnings_(warnings) {}
+  explicit ObjectComparison(std::vector<ObjectFinding>& out) : out_(out) {}
 
   // `expected` and `got` map a key (the name; for a routine "TYPE name") to the object.
   template <class Def>
   void same_set(const char* kind, const std::map<std::string, const Def*>& expected,
                 const std::map<std::string, const Def*>& got) const {
     for (const auto& [key, def] : expected)
-      if (got.count(key) == 0)
-        throw Error(Errc::verify_failed, object(def->name),
-                    fmt::format("{} {} is missing after the restore: the archive has it, the "
-                                "server does not",
-                                kind_of(kind, *def), object(def->name)));
+      if (got.count(key) == 0) out_.push_back({kind_of(kind, *def), def->name, ObjectFinding::missing, ""});
     for (const auto& [key, def] : got)
-      if (expected.count(key) == 0)
-        throw Error(Errc::verify_failed, object(def->name),
-                    fmt::format("{} {} is on the server after the restore but not in the archive",
-                                kind_of(kind, *def), object(def->name)));
+      if (expected.count(key) == 0) out_.push_back({kind_of(kind, *def), def->name, ObjectFinding::extra, ""});
   }
 
-  void same_properties(const std::string& kind, const std::string& name,
-                       const std::vector<Property>& props) {
-    for (const Property& p : props) {
-      if (p.archived == p.restored) continue;
-      std::string what =
-          p.statement
-              ? fmt::format("{} {}: its {} differs from the archive's at {}", kind, object(name),
-                            p.name, first_difference(p.archived, p.restored))
-              : fmt::format("{} {}: its {} is '{}', the archive's '{}'", kind, object(name),
-                            p.name, p.restored, p.archived);
-      if (strict_) throw Error(Errc::verify_failed, object(name), what);
-      warnings_.push_back(what + " (the target is another server version than the archive's "
-                                 "source: it may write the same object differently)");
+  // Each differing property of an object found on both sides.
+  template <class Def>
+  void same_properties(const char* kind, const std::map<std::string, const Def*>& expected,
+                       const std::map<std::string, const Def*>& got) const {
+    for (const auto& [key, w] : expected) {
+      auto g = got.find(key);
+      if (g == got.end()) continue;
+      for (const Property& p : properties(*w, *g->second)) {
+        if (p.archived == p.restored) continue;
+        std::string what =
+            p.statement ? fmt::format("its {} differs from the archive's at {}", p.name,
+                                      first_difference(p.archived, p.restored))
+                        : fmt::format("its {} is '{}', the archive's '{}'", p.name, p.restored,
+                                      p.archived);
+        out_.push_back({kind_of(kind, *w), w->name, ObjectFinding::changed, what});
+      }
     }
   }
 
-  std::string object(const std::string& name) const { return db_ + "." + name; }
+  void add(ObjectFinding f) const { out_.push_back(std::move(f)); }
 
  private:
   template <class Def>
@@ -317,9 +314,7 @@ class ObjectProof {
     return kind;
   }
 
-  const std::string& db_;
-  bool strict_;
-  std::vector<std::string>& warnings_;
+  std::vector<ObjectFinding>& out_;
 };
 
 template <class Def, class Key>
@@ -349,36 +344,27 @@ std::string first_difference(std::string_view a, std::string_view b) {
                      line_from(a, i), line_from(b, i));
 }
 
-void prove_objects(Session& s, const DatabaseEntry& expected, const Manifest& archive,
-                   std::vector<std::string>& warnings) {
-  test_point("restore.proving-objects");
+std::vector<ObjectFinding> compare_objects(Session& s, const DatabaseEntry& expected) {
   const std::string& db = expected.name;
-  const bool strict = std::string(flavor_name(s.server().flavor)) == archive.server_flavor &&
-                      s.server().version == archive.server_version;
   // Not the database itself: SHOW CREATE VIEW would leave its name out of the views' names.
   s.execute("USE information_schema",
             fmt::format("leaving database {} to read its objects back", db));
   const DatabaseObjects got = read_objects(s, db);
   const DatabaseObjects& want = expected.objects;
-  ObjectProof proof(db, strict, warnings);
+  std::vector<ObjectFinding> out;
+  ObjectComparison cmp(out);
 
   auto routine_key = [](const RoutineDef& r) { return r.type + " " + r.name; };
   auto routines_want = by_key(want.routines, routine_key);
   auto routines_got = by_key(got.routines, routine_key);
-  proof.same_set("routine", routines_want, routines_got);
-  for (const auto& [key, w] : routines_want) {
-    const RoutineDef& g = *routines_got.at(key);
-    proof.same_properties(lower(w->type), w->name, properties(*w, g));
-  }
+  cmp.same_set("routine", routines_want, routines_got);
+  cmp.same_properties("routine", routines_want, routines_got);
 
   auto name_key = [](const auto& d) { return d.name; };
   auto views_want = by_key(want.views, name_key);
   auto views_got = by_key(got.views, name_key);
-  proof.same_set("view", views_want, views_got);
-  for (const auto& [key, w] : views_want) {
-    const ViewDef& g = *views_got.at(key);
-    proof.same_properties("view", w->name, properties(*w, g));
-  }
+  cmp.same_set("view", views_want, views_got);
+  cmp.same_properties("view", views_want, views_got);
 
   // The triggers restore created: those of the archive's tables, without FOLLOWS/PRECEDES.
   std::set<std::string> tables;
@@ -391,11 +377,8 @@ void prove_objects(Session& s, const DatabaseEntry& expected, const Manifest& ar
   }
   auto triggers_want = by_key(created, name_key);
   auto triggers_got = by_key(got.triggers, name_key);
-  proof.same_set("trigger", triggers_want, triggers_got);
-  for (const auto& [key, w] : triggers_want) {
-    const TriggerDef& g = *triggers_got.at(key);
-    proof.same_properties("trigger", w->name, properties(*w, g));
-  }
+  cmp.same_set("trigger", triggers_want, triggers_got);
+  cmp.same_properties("trigger", triggers_want, triggers_got);
   // Firing order: within each table, timing and event, the server's order (ACTION_ORDER)
   // must be the archive's.
   std::map<std::string, std::vector<std::string>> fired;  // group -> names, in firing order
@@ -414,25 +397,55 @@ void prove_objects(Session& s, const DatabaseEntry& expected, const Manifest& ar
     group_of[name] = group;
   }
   std::map<std::string, std::vector<std::string>> archived;
-  for (const TriggerDef& t : created) archived[group_of.at(t.name)].push_back(t.name);
+  for (const TriggerDef& t : created)
+    if (auto g = group_of.find(t.name); g != group_of.end()) archived[g->second].push_back(t.name);
   for (const auto& [group, names] : archived) {
-    const std::vector<std::string>& server = fired[group];
+    std::vector<std::string> server = fired[group];
+    // Only the triggers on both sides (one side only is a finding of its own).
+    std::erase_if(server, [&](const std::string& n) { return triggers_want.count(n) == 0; });
     if (names == server) continue;
     std::size_t i = 0;
     while (i < names.size() && i < server.size() && names[i] == server[i]) ++i;
     const std::string& name = i < names.size() ? names[i] : server.at(i);
-    std::string what = fmt::format(
-        "trigger {}: the {} triggers fire in the order {} on the server, {} in the archive",
-        proof.object(name), group, fmt::join(server, ", "), fmt::join(names, ", "));
-    throw Error(Errc::verify_failed, proof.object(name), what);
+    cmp.add({"trigger", name, ObjectFinding::order,
+             fmt::format("the {} triggers fire in the order {} on the server, {} in the archive",
+                         group, fmt::join(server, ", "), fmt::join(names, ", "))});
   }
 
   auto events_want = by_key(want.events, name_key);
   auto events_got = by_key(got.events, name_key);
-  proof.same_set("event", events_want, events_got);
-  for (const auto& [key, w] : events_want) {
-    const EventDef& g = *events_got.at(key);
-    proof.same_properties("event", w->name, properties(*w, g));
+  cmp.same_set("event", events_want, events_got);
+  cmp.same_properties("event", events_want, events_got);
+  return out;
+}
+
+void prove_objects(Session& s, const DatabaseEntry& expected, const Manifest& archive,
+                   std::vector<std::string>& warnings) {
+  test_point("restore.proving-objects");
+  const bool strict = std::string(flavor_name(s.server().flavor)) == archive.server_flavor &&
+                      s.server().version == archive.server_version;
+  for (const ObjectFinding& f : compare_objects(s, expected)) {
+    const std::string object = expected.name + "." + f.name;
+    switch (f.what) {
+      case ObjectFinding::missing:
+        throw Error(Errc::verify_failed, object,
+                    fmt::format("{} {} is missing after the restore: the archive has it, the "
+                                "server does not",
+                                f.kind, object));
+      case ObjectFinding::extra:
+        throw Error(Errc::verify_failed, object,
+                    fmt::format("{} {} is on the server after the restore but not in the archive",
+                                f.kind, object));
+      case ObjectFinding::order:
+        throw Error(Errc::verify_failed, object, fmt::format("trigger {}: {}", object, f.detail));
+      case ObjectFinding::changed: {
+        std::string what = fmt::format("{} {}: {}", f.kind, object, f.detail);
+        if (strict) throw Error(Errc::verify_failed, object, what);
+        warnings.push_back(what + " (the target is another server version than the archive's "
+                                  "source: it may write the same object differently)");
+        break;
+      }
+    }
   }
 }
 

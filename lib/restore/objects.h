@@ -54,6 +54,23 @@ void create_events(Session& session, const DatabaseEntry& db);
 // FOLLOWS/PRECEDES clause.
 std::string trigger_restore_statement(const TriggerDef& trigger);
 
+// One difference between the archive's objects of a database and the server's.
+struct ObjectFinding {
+  enum What { missing, extra, changed, order };
+  std::string kind;  // "view", "procedure", "function", "package", "package body", "trigger", "event"
+  std::string name;
+  What what = changed;
+  // changed: which property and where ("its statement differs from the archive's at line
+  // 2, column 5: ..."); order: the firing orders on both sides.
+  std::string detail;
+};
+
+// Every difference between the views, routines, triggers and events of database
+// `expected.name` on the server and `expected` (the archive's entry, retargeted for
+// --rename), compared as prove_objects() says below, in the order it reports them. Leaves
+// the session's default database at information_schema.
+std::vector<ObjectFinding> compare_objects(Session& session, const DatabaseEntry& expected);
+
 // The proof of a database's objects, once they are created: reads back the views,
 // routines (packages included), triggers and events of database `expected.name` with the
 // catalog's reader (read_objects) and compares them with `expected`, the archive's entry
@@ -72,7 +89,7 @@ std::string trigger_restore_statement(const TriggerDef& trigger);
 // flavour or version, which may write DDL differently) is appended to `warnings` instead;
 // a missing or extra object is an error everywhere.
 //
-// Passes test point "restore.proving-objects" first. Leaves the session's default
+// Passes test point "restore.proving-objects" first, then compare_objects(). Leaves the session's default
 // database at information_schema (SHOW CREATE VIEW leaves the database out of the name of
 // a view of the default database).
 void prove_objects(Session& session, const DatabaseEntry& expected, const Manifest& archive,

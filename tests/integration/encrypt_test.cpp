@@ -38,13 +38,6 @@ void make_source(Session& s) {
   s.execute(fmt::format("ANALYZE TABLE {}.bulk", kDb));
 }
 
-std::string write_key(const std::string& dir, const std::string& name, const std::string& hex) {
-  std::string path = dir + "/" + name;
-  std::ofstream(path) << hex << "\n";
-  ::chmod(path.c_str(), 0600);
-  return path;
-}
-
 const std::string kKeyHex = "5b0f3c5e9a1d7e2c4b6a8f0e1d3c5b7a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b";
 const std::string kOtherKeyHex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

@@ -322,13 +322,8 @@ TEST_CASE("the restore checks the DDL it leaves in place and fails naming what d
   // Paused after ex_a's objects are created, before its DDL is read back: change a table
   // behind the restore's back.
   Child tool({tool_path("OMSRESTORE"), "--defaults-file=" + sandbox_cnf(), "-B", "ex_a", archive},
-             SpawnOptions{{{"OMSB_TEST_PAUSE_AT", "restore.objects:1"},
-                           {"OMSB_TEST_PAUSE_FILE", pause_file}},
-                          {"MYSQL_PWD"},
-                          std::nullopt});
-  for (int i = 0; i < 6000 && !fs::exists(pause_file) && tool.running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  REQUIRE(fs::exists(pause_file));
+             paused_at("restore.objects:1", pause_file));
+  REQUIRE(wait_until_paused(tool, pause_file));
   s->execute("ALTER TABLE ex_a.local_parent COMMENT 'changed behind the restore'");
   fs::remove(pause_file);
   ToolResult res = tool.wait();

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <thread>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -371,6 +372,25 @@ ToolResult Child::wait() {
 
 ToolResult run_tool(const std::vector<std::string>& argv, const SpawnOptions& options) {
   return Child(argv, options).wait();
+}
+
+SpawnOptions paused_at(const std::string& point, const std::string& pause_file) {
+  return SpawnOptions{{{"OMSB_TEST_PAUSE_AT", point}, {"OMSB_TEST_PAUSE_FILE", pause_file}},
+                      {"MYSQL_PWD"},
+                      std::nullopt};
+}
+
+bool wait_until_paused(Child& tool, const std::string& pause_file) {
+  for (int i = 0; i < 6000 && !std::filesystem::exists(pause_file) && tool.running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return std::filesystem::exists(pause_file);
+}
+
+std::string write_key(const std::string& dir, const std::string& name, const std::string& hex) {
+  std::string path = dir + "/" + name;
+  std::ofstream(path) << hex << "\n";
+  ::chmod(path.c_str(), 0600);
+  return path;
 }
 
 }  // namespace omsbackup::testing

@@ -106,6 +106,14 @@ class Child {
   int status_ = 0;
   std::string dir_;
 };
+// For a tool that pauses at `point` ("restore.objects:1", OMSB_TEST_PAUSE_AT) on `pause_file`,
+// without MYSQL_PWD in its environment.
+SpawnOptions paused_at(const std::string& point, const std::string& pause_file);
+// Waits (at most 60 s) until `tool` has paused there (created `pause_file`); false when it
+// ended first or did not get there.
+bool wait_until_paused(Child& tool, const std::string& pause_file);
+// Writes dir/name, a key file holding `hex`, mode 0600; returns its path.
+std::string write_key(const std::string& dir, const std::string& name, const std::string& hex);
 // Child(argv, options).wait()
 ToolResult run_tool(const std::vector<std::string>& argv, const SpawnOptions& options = {});
 
