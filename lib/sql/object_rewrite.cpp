@@ -1,4 +1,4 @@
-#include "restore/object_rewrite.h"
+#include "sql/object_rewrite.h"
 
 #include <algorithm>
 #include <cctype>
