@@ -44,8 +44,8 @@ void rename_archived_databases(Manifest& m, const ArchiveAs& as) {
     if (to != db.name) db.create_sql = rename_create_database(db.create_sql, db.name, to);
     for (const auto& [from, into] : as.names) {
       for (TableEntry& t : db.tables)
-        t.def.create_sql = rename_database_references(t.def.create_sql, from, into);
-      rename_database_in_objects(db.objects, from, into);
+        t.def.create_sql = rename_database_references(t.def.create_sql, from, into, {}, true);
+      rename_database_in_objects(db.objects, from, into, true);
     }
     db.name = to;
   }

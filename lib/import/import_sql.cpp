@@ -105,7 +105,7 @@ class Importer {
       try {
         apply(*st, v, where);
       } catch (const Error& e) {
-        if (e.code() == Errc::invalid_argument && e.object() == where) throw;
+        if (e.code() == Errc::unsupported && e.object() == where) throw;
         throw e.with_context(where);
       }
     }
@@ -132,7 +132,7 @@ class Importer {
   }
 
   [[noreturn]] void refuse(const std::string& where, const std::string& message) const {
-    throw Error(Errc::invalid_argument, where, message);
+    throw Error(Errc::unsupported, where, message);
   }
 
   void apply(const ScriptStatement& st, const Verdict& v, const std::string& where) {
@@ -182,7 +182,7 @@ class Importer {
 
   std::string map_names(std::string text) const {
     for (const auto& [name, scratch] : order_)
-      text = rename_database_references(text, name, scratch, sql_mode_);
+      text = rename_database_references(text, name, scratch, sql_mode_, true);
     return text;
   }
 

@@ -67,7 +67,7 @@ std::string ScriptReader::where(std::size_t line) const {
 }
 
 void ScriptReader::refuse(std::size_t line, const std::string& message) const {
-  throw Error(Errc::invalid_argument, where(line), message);
+  throw Error(Errc::unsupported, where(line), message);
 }
 
 std::size_t ScriptReader::line_at(std::size_t offset) const {

@@ -26,7 +26,7 @@ class ScriptReader {
   ScriptReader(SequentialFile& file, std::string name, std::size_t max_statement);
 
   // The next statement, lexed under `mode` (the session's sql_mode: ANSI_QUOTES,
-  // NO_BACKSLASH_ESCAPES); nullopt at the end of the file. Throws Error(invalid_argument)
+  // NO_BACKSLASH_ESCAPES); nullopt at the end of the file. Throws Error(unsupported)
   // naming the line: a quote or comment still open at the end of the file (the line where
   // it begins), a statement without its delimiter at the end (a cut file), a statement
   // longer than the limit, a DELIMITER line without a delimiter.

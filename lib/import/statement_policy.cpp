@@ -105,7 +105,7 @@ class Judge {
     else
       advice = "mysqldump does not write it: remove it from the file, or run it by hand after "
                "the restore";
-    throw Error(Errc::invalid_argument, where_,
+    throw Error(Errc::unsupported, where_,
                 fmt::format("{} is not a statement an import runs{}{}; {}; nothing was changed "
                             "outside the import's scratch databases{}",
                             what.empty() ? "this" : what, why.empty() ? "" : ": ", why, advice,
@@ -122,7 +122,7 @@ class Judge {
       if (c_.file_databases.count(db) != 0) {
         v.qualified = true;
       } else if (c_.forbidden.count(lower(db)) != 0) {
-        throw Error(Errc::invalid_argument, where_,
+        throw Error(Errc::unsupported, where_,
                     fmt::format("the statement names database {} ({}.{}), which is not one of "
                                 "the file's databases: an import changes nothing but its scratch "
                                 "copies; remove the statement, or dump that database on its own",
@@ -131,7 +131,7 @@ class Judge {
     }
     for (const Token& t : toks_)
       if (t.is_punct('\\'))
-        throw Error(Errc::invalid_argument, where_,
+        throw Error(Errc::unsupported, where_,
                     "a backslash outside quotes (a mysql client command such as \\. or \\!): "
                     "mysqldump never writes one; an import runs SQL statements only");
   }
@@ -330,7 +330,7 @@ std::vector<Token> effective_tokens(const sql::Lexed& lexed, const ServerInfo& s
     if (t.kind == TokenKind::executable_open) {
       std::size_t digits = t.text.size() - (t.text.size() > 3 && t.text[2] == 'M' ? 4 : 3);
       if (digits != 0 && digits != 5 && digits != 6)
-        throw Error(Errc::invalid_argument, where,
+        throw Error(Errc::unsupported, where,
                     fmt::format("a versioned comment with {} digits ({}): servers read 5 or 6, "
                                 "mysqldump writes 5 or 6; remove it",
                                 digits, std::string(t.text)));
@@ -343,7 +343,7 @@ std::vector<Token> effective_tokens(const sql::Lexed& lexed, const ServerInfo& s
     }
     if (skipping) {
       if (t.kind == TokenKind::string || t.kind == TokenKind::identifier)
-        throw Error(Errc::invalid_argument, where,
+        throw Error(Errc::unsupported, where,
                     "a quote inside a versioned comment this server skips (/*!NNNNN ... */): "
                     "where the comment ends depends on who reads it; remove the comment");
       continue;

@@ -60,7 +60,7 @@ bool is_system_schema(std::string_view name);
 std::vector<sql::Token> effective_tokens(const sql::Lexed& lexed, const ServerInfo& server,
                                          const std::string& where);
 
-// Judges one statement of the file; throws Error(invalid_argument, where, ...) for one an
+// Judges one statement of the file; throws Error(unsupported, where, ...) for one an
 // import may not run.
 Verdict judge_statement(std::string_view text, const sql::LexMode& mode,
                         const PolicyContext& context, const std::string& where);
