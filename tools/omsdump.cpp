@@ -109,6 +109,30 @@ void print_summary(const DumpReport& r) {
                            t::human_bytes(r.total_stored_bytes()), r.seconds);
 }
 
+// omsdump --from-sql FILE: --databases names the file's database only when the file
+// does not (a dump of one database without --databases).
+int import_file(const std::string& file, DumpOptions& o, bool json, bool quiet) {
+  ImportSqlOptions io;
+  io.sql_file = file;
+  t::ProgressPrinter progress("omsdump");
+  if (!quiet) {
+    o.on_progress = [&](const DumpProgress& p) {
+      progress.update(progress_line(p), p.chunks_done == p.chunks_total);
+    };
+  }
+  o.on_lock_wait = [&](const LockWait& w) { progress.note("waiting: " + w.message); };
+  o.cancel = t::cancel_on_signals();
+  io.dump = o;
+  DumpReport r = import_sql(io);
+  progress.finish();
+  for (const auto& w : r.warnings) std::cerr << "omsdump: warning: " << w << "\n";
+  if (json)
+    std::cout << to_json(r, false).dump(2) << "\n";
+  else
+    print_summary(r);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -176,6 +200,11 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_flag("--allow-empty", o.allow_empty,
                  "Complete the archive even if a requested database has no tables");
+    std::string from_sql;
+    app.add_option("--from-sql", from_sql,
+                   "Import this mysqldump/mariadb-dump file (the old procedure's) into the archive "
+                   "instead of reading databases: loaded into scratch databases on the server, "
+                   "archived under the file's database names, then dropped (docs/from-sql.md)");
     app.add_flag("--dry-run", o.dry_run, "Print the plan (tables, chunks, estimates); write nothing");
     app.add_flag("--json", json, "Print a machine-readable report on stdout");
     app.add_flag("-q,--quiet", quiet, "No progress display");
@@ -195,6 +224,7 @@ int main(int argc, char** argv) {
                     : consistency == "none"     ? Consistency::none
                                                 : Consistency::automatic;
     o.connection = t::connection_options(conn);
+    if (!from_sql.empty()) return import_file(from_sql, o, json, quiet);
     if (o.databases.empty()) o.databases = conn.oms_databases;
     if (o.databases.empty())
       throw Error(Errc::invalid_argument, "--databases",

@@ -10,6 +10,7 @@
 #include "omsbackup/dump.h"
 #include "omsbackup/encryption.h"
 #include "omsbackup/error.h"
+#include "omsbackup/import_sql.h"
 #include "omsbackup/lock_wait.h"
 #include "omsbackup/oms.h"
 #include "omsbackup/restore.h"

@@ -3,13 +3,16 @@
 // pruning that lib/oms plans from the options. The only code that wires rooms together.
 #include "archive/archive_stream.h"
 #include "archive/atomic_file.h"
+#include "archive/encryption.h"
 #include "archive/verify.h"
 #include "dump/dump_pipeline.h"
+#include "import/import_pipeline.h"
 #include "oms/config.h"
 #include "oms/prune.h"
 #include "omsbackup/archive.h"
 #include "omsbackup/diff.h"
 #include "omsbackup/dump.h"
+#include "omsbackup/import_sql.h"
 #include "omsbackup/oms.h"
 #include "omsbackup/restore.h"
 #include "restore/diff.h"
@@ -36,6 +39,16 @@ ExportSqlReport export_sql(const ExportSqlOptions& options) {
 }
 
 DiffReport diff(const DiffOptions& options) { return run_diff(Env::posix(), options); }
+
+DumpReport import_sql(const ImportSqlOptions& options) {
+  Env& env = Env::posix();
+  // The key first: a bad key file is refused before the file is loaded.
+  load_key(env, options.dump.encryption);
+  return run_import(env, options, [&](const DumpOptions& d, const ImportedDatabases& imported) {
+    ArchiveAs as{imported.names, imported.options, "from-sql"};
+    return run_dump(env, d, PruneInput{}, &as);
+  });
+}
 
 ArchiveInfo verify(const std::string& archive_dir, bool deep, const EncryptionOptions& encryption) {
   Env& env = Env::posix();

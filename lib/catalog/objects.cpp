@@ -11,6 +11,7 @@
 
 #include "omsbackup/error.h"
 #include "sql/lexer.h"
+#include "sql/object_rewrite.h"
 #include "sql/quote.h"
 #include "sql/session.h"
 
@@ -195,6 +196,21 @@ std::vector<EventDef> read_events(Session& s, const std::string& db) {
 }
 
 }  // namespace
+
+void rename_database_in_objects(DatabaseObjects& objects, std::string_view from,
+                                std::string_view to, bool keep_unquoted) {
+  // Views are read back with the library's own sql_mode (backticks, backslash escapes);
+  // the others are the statements as written, under their own sql_mode.
+  const bool k = keep_unquoted;
+  for (auto& v : objects.views)
+    v.create_sql = rename_database_references(v.create_sql, from, to, {}, k);
+  for (auto& r : objects.routines)
+    r.create_sql = rename_database_references(r.create_sql, from, to, r.sql_mode, k);
+  for (auto& t : objects.triggers)
+    t.create_sql = rename_database_references(t.create_sql, from, to, t.sql_mode, k);
+  for (auto& e : objects.events)
+    e.create_sql = rename_database_references(e.create_sql, from, to, e.sql_mode, k);
+}
 
 bool is_routine_type(std::string_view type) {
   return type == "PROCEDURE" || type == "FUNCTION" || type == "PACKAGE" || type == "PACKAGE BODY";

@@ -68,6 +68,14 @@ struct DatabaseObjects {
   std::vector<EventDef> events;      // by name
 };
 
+// The objects' statements with the database part of every qualified name that is `from`
+// written as `to` (sql/object_rewrite.h rename_database_references, each under its own
+// sql_mode; a view's under the library's). Used by a restore into another name (--rename)
+// and by omsdump --from-sql, whose scratch copy is archived under the file's own name
+// (`keep_unquoted`: as rename_database_references).
+void rename_database_in_objects(DatabaseObjects& objects, std::string_view from,
+                                std::string_view to, bool keep_unquoted = false);
+
 // Which kinds of object to read besides tables and views (views are always read).
 struct CatalogOptions {
   bool triggers = true, routines = true, events = true;

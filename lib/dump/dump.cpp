@@ -293,7 +293,7 @@ TableReport table_report(const std::string& db, const TableWork& tw) {
 // `archive_started` is set once the archive directory has been created; `watch` once the
 // coordinator is connected.
 DumpReport dump_steps(Env& env, const DumpOptions& options, const PruneInput& pruning,
-                      bool& archive_started, std::unique_ptr<LockWatch>& watch) {
+                      const ArchiveAs& as, bool& archive_started, std::unique_ptr<LockWatch>& watch) {
   check_options(options);
   // The key first: a bad key file is refused before the server is contacted.
   std::optional<SecretKey> key = load_key(env, options.encryption);
@@ -324,7 +324,8 @@ DumpReport dump_steps(Env& env, const DumpOptions& options, const PruneInput& pr
   if (options.dry_run) {
     report.consistency = "none (dry run)";
     for (std::size_t di = 0; di < work.size(); ++di)
-      for (const auto& tw : work[di]) report.tables.push_back(table_report(defs[di].name, tw));
+      for (const auto& tw : work[di])
+        report.tables.push_back(table_report(archived_name(as, defs[di].name), tw));
     report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     return report;
   }
@@ -389,12 +390,13 @@ DumpReport dump_steps(Env& env, const DumpOptions& options, const PruneInput& pr
           tw.entry.rows += c.rows;
           tw.entry.chunks.push_back(std::move(c));
         }
-      report.tables.push_back(table_report(db.name, tw));
+      report.tables.push_back(table_report(archived_name(as, db.name), tw));
       de.tables.push_back(std::move(tw.entry));
     }
     m.databases.push_back(std::move(de));
   }
   m.finished_at = utc_now_iso8601();
+  rename_archived_databases(m, as);
   test_point("dump.committing");
   writer.commit(m);
   report.archive = options.output;
@@ -406,11 +408,12 @@ DumpReport dump_steps(Env& env, const DumpOptions& options, const PruneInput& pr
 
 }  // namespace
 
-DumpReport run_dump(Env& env, const DumpOptions& options, const PruneInput& pruning) {
+DumpReport run_dump(Env& env, const DumpOptions& options, const PruneInput& pruning,
+                    const ArchiveAs* as) {
   bool archive_started = false;
   std::unique_ptr<LockWatch> watch;
   try {
-    return dump_steps(env, options, pruning, archive_started, watch);
+    return dump_steps(env, options, pruning, as ? *as : ArchiveAs{}, archive_started, watch);
   } catch (const Error& error) {
     const Error e = watch ? watch->explain(error) : error;  // a lock wait, a cancel
     if (!archive_started) throw e;

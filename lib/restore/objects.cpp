@@ -12,7 +12,7 @@
 
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
-#include "restore/object_rewrite.h"
+#include "sql/object_rewrite.h"
 #include "sql/quote.h"
 #include "sql/server_info.h"
 #include "sql/session.h"

@@ -5,7 +5,6 @@
 
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
-#include "restore/object_rewrite.h"
 #include "sql/quote.h"
 #include "sql/lock_watch.h"
 #include "sql/session.h"
@@ -268,16 +267,7 @@ DatabaseEntry retarget(const DatabaseEntry& db, const std::string& target) {
   DatabaseEntry out = db;
   if (target == db.name) return out;
   out.name = target;
-  // Views are read back with the library's own sql_mode (backticks, backslash escapes);
-  // the others are the statements as written, under their own sql_mode.
-  for (auto& v : out.objects.views)
-    v.create_sql = rename_database_references(v.create_sql, db.name, target);
-  for (auto& r : out.objects.routines)
-    r.create_sql = rename_database_references(r.create_sql, db.name, target, r.sql_mode);
-  for (auto& t : out.objects.triggers)
-    t.create_sql = rename_database_references(t.create_sql, db.name, target, t.sql_mode);
-  for (auto& e : out.objects.events)
-    e.create_sql = rename_database_references(e.create_sql, db.name, target, e.sql_mode);
+  rename_database_in_objects(out.objects, db.name, target);
   return out;
 }
 

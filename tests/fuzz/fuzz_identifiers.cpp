@@ -36,7 +36,7 @@
 
 #include "catalog/objects.h"
 #include "restore/deferred_indexes.h"
-#include "restore/object_rewrite.h"
+#include "sql/object_rewrite.h"
 #include "restore/objects.h"
 #include "restore/staging.h"
 #include "sql/quote.h"

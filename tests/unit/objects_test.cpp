@@ -14,7 +14,7 @@
 #include "catalog/catalog.h"
 #include "catalog/objects.h"
 #include "omsbackup/error.h"
-#include "restore/object_rewrite.h"
+#include "sql/object_rewrite.h"
 #include "restore/objects.h"
 #include "restore/staging.h"
 

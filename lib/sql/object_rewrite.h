@@ -23,8 +23,11 @@ std::optional<std::pair<std::size_t, std::size_t>> trigger_order_clause(
 // `db`.`from`.`col` it is a table; unquoted NEW and OLD are a trigger's rows). Strings,
 // comments and every other byte are kept as they are. `sql_mode` tells how to read quotes
 // (ANSI_QUOTES, NO_BACKSLASH_ESCAPES). A name in a string that is run as SQL (PREPARE,
-// EXECUTE IMMEDIATE) is not seen.
+// EXECUTE IMMEDIATE) is not seen. With `keep_unquoted`, a name written without quotes is
+// replaced without quotes when `to` is letters, digits and '_' only (the statement's text
+// then changes by the name alone: --from-sql maps names to its scratch copies and back).
 std::string rename_database_references(std::string_view sql, std::string_view from,
-                                       std::string_view to, std::string_view sql_mode = {});
+                                       std::string_view to, std::string_view sql_mode = {},
+                                       bool keep_unquoted = false);
 
 }  // namespace omsbackup

@@ -1,4 +1,4 @@
-#include "restore/object_rewrite.h"
+#include "sql/object_rewrite.h"
 
 #include <algorithm>
 #include <cctype>
@@ -30,7 +30,8 @@ std::optional<std::pair<std::size_t, std::size_t>> trigger_order_clause(
 }
 
 std::string rename_database_references(std::string_view sql, std::string_view from,
-                                       std::string_view to, std::string_view sql_mode) {
+                                       std::string_view to, std::string_view sql_mode,
+                                       bool keep_unquoted) {
   std::vector<Token> toks =
       sql::statement_tokens(sql::lex(sql, sql::LexMode::of_sql_mode(sql_mode)));
   auto is_name = [&](std::size_t i) {
@@ -46,6 +47,10 @@ std::string rename_database_references(std::string_view sql, std::string_view fr
                         [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
   };
   const std::string quoted = quote_identifier(to);
+  const bool plain = keep_unquoted && !to.empty() &&
+                     std::all_of(to.begin(), to.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                     });
   std::string out;
   out.reserve(sql.size());
   std::size_t copied = 0;
@@ -54,7 +59,10 @@ std::string rename_database_references(std::string_view sql, std::string_view fr
       continue;
     if (i > 0 && toks[i - 1].is_punct('.')) continue;
     out.append(sql.substr(copied, toks[i].offset - copied));
-    out += quoted;
+    if (plain && toks[i].kind == TokenKind::word)
+      out += to;
+    else
+      out += quoted;
     copied = toks[i].end();
   }
   out.append(sql.substr(copied));
