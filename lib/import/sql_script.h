@@ -61,7 +61,6 @@ class ScriptReader {
   std::string delimiter_ = ";";
   std::vector<std::string> header_;
   bool completed_ = false;
-  bool statement_seen_ = false;
 };
 
 }  // namespace omsbackup
