@@ -1,5 +1,7 @@
 #include "codec/column_codec.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "codec/sql_literal.h"
@@ -111,9 +113,19 @@ std::string select_list(const std::vector<ColumnDef>& columns) {
 }
 
 std::string load_columns_clause(const std::vector<ColumnDef>& columns) {
+  const std::vector<const ColumnDef*> data = data_columns(columns);
+  // Once a SET clause assigns any column, the server forgets per row that the
+  // AUTO_INCREMENT column was given a value of its own (MariaDB's fill_record resets
+  // the flag), and a stored 0 is replaced by the next counter value even under
+  // NO_AUTO_VALUE_ON_ZERO. Assigned in the SET clause, the column keeps its 0: so then
+  // every number column (an AUTO_INCREMENT column is one, or a FLOAT) goes through it.
+  const bool any_set = std::any_of(data.begin(), data.end(), [](const ColumnDef* c) {
+    const ValueKind k = value_kind_for(*c);
+    return k != ValueKind::number && k != ValueKind::bytes;
+  });
   std::string list, set;
   unsigned n = 0;
-  for (const ColumnDef* c : data_columns(columns)) {
+  for (const ColumnDef* c : data) {
     ++n;
     if (!list.empty()) list += ", ";
     std::string q = quote_identifier(c->name);
@@ -134,6 +146,14 @@ std::string load_columns_clause(const std::vector<ColumnDef>& columns) {
         list += var;
         set += fmt::format("{}{} = IF({} = '-0', {}, {})", set.empty() ? "" : ", ", q, var,
                            kFloatNegativeZero, var);
+        break;
+      case ValueKind::number:
+        if (any_set) {
+          list += var;
+          set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", q, var);
+          break;
+        }
+        list += q;
         break;
       default: list += q;
     }

@@ -97,9 +97,13 @@ TEST_CASE("column codec: select list, LOAD DATA columns and INSERT values per ki
   CHECK(select_list(cols) ==
         "`id`, `i6`, `e` + 0, IF(`f` = 0 AND ATAN2(`f`, -1) < 0, '-0', `f` + 0e0), `u`, `s`");
   CHECK(load_columns_clause(cols) ==
-        "(`id`, @v2, @v3, @v4, @v5, `s`) SET `i6` = CONVERT(@v2 USING utf8mb4), "
+        "(@v1, @v2, @v3, @v4, @v5, `s`) SET `id` = @v1, `i6` = CONVERT(@v2 USING utf8mb4), "
         "`e` = CAST(@v3 AS UNSIGNED), `f` = IF(@v4 = '-0', -1e-50, @v4), "
         "`u` = CONVERT(@v5 USING utf8mb4)");
+  // Without a SET clause every column loads directly (an AUTO_INCREMENT 0 stays 0 under
+  // NO_AUTO_VALUE_ON_ZERO only then, or when assigned in the SET clause).
+  CHECK(load_columns_clause({col("id", "bigint", "bigint(20)"), col("s", "set", "set('a','b')"),
+                             col("b", "blob", "blob")}) == "(`id`, `s`, `b`)");
 
   std::string out;
   append_insert_value(out, ValueKind::text, false, "::1");
