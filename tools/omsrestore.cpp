@@ -153,6 +153,7 @@ static int diff_mode(const RestoreOptions& o, bool json) {
   DiffOptions d;
   d.connection = o.connection;
   d.archive = o.archive;
+  d.spool_dir = o.spool_dir;
   d.encryption = o.encryption;
   d.databases = o.databases;
   d.rename = o.rename;
@@ -282,7 +283,8 @@ int main(int argc, char** argv) {
                    "Write the stream ARCHIVE (a file, or - for stdin) into the new directory DIR, "
                    "byte for byte; no server contacted");
     app.add_option("--spool-dir", o.spool_dir,
-                   "Where a stream is spooled before it is verified and restored (default "
+                   "Where a stream is spooled before it is verified and restored, exported "
+                   "(--to-sql) or compared (--diff) (default "
                    "$TMPDIR, else /tmp); needs the archive's size free");
     app.add_option("--to-sql", to_sql_file,
                    "Write the archive as an SQL script for the mariadb/mysql client to FILE (or - "
@@ -354,6 +356,7 @@ int main(int argc, char** argv) {
                     "--in-place do not apply");
       ExportSqlOptions x;
       x.archive = o.archive;
+      x.spool_dir = o.spool_dir;
       x.encryption = o.encryption;
       x.databases = o.databases;
       x.rename = o.rename;

@@ -17,7 +17,10 @@ namespace omsbackup {
 
 struct DiffOptions {
   ConnectionOptions connection;
-  std::string archive;  // the archive directory
+  // The archive directory, or a stream ("-" for standard input, or a stream file), spooled
+  // whole under `spool_dir` (empty = $TMPDIR, else /tmp) and removed when done.
+  std::string archive;
+  std::string spool_dir;
   // The key of an encrypted archive (its manifest is encrypted too).
   EncryptionOptions encryption;
   // As for restore(): compare only these databases of the archive (archive names), and

@@ -92,7 +92,10 @@ OMSBACKUP_API RestoreReport restore(const RestoreOptions& options);
 // `omsrestore ARCHIVE --to-sql FILE|-`: the archive as an SQL script that the plain
 // mariadb/mysql client loads, for a host without omsrestore (docs/to-sql.md).
 struct ExportSqlOptions {
-  std::string archive;                        // the archive directory
+  // The archive directory, or a stream ("-" for standard input, or a stream file), spooled
+  // whole under `spool_dir` (empty = $TMPDIR, else /tmp) and removed when done.
+  std::string archive;
+  std::string spool_dir;
   EncryptionOptions encryption;               // the key of an encrypted archive
   std::vector<std::string> databases;         // only these (archive names); empty = all
   std::map<std::string, std::string> rename;  // archive name -> name in the script

@@ -12,9 +12,11 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "archive/archive_reader.h"
+#include "archive/archive_stream.h"
 #include "catalog/catalog.h"
 #include "catalog/table_filter.h"
 #include "codec/content_digest.h"
@@ -289,13 +291,20 @@ std::string without_auto_increment(const std::string& create_sql) {
 
 DiffReport run_diff(Env& env, const DiffOptions& options) {
   if (options.archive.empty())
-    throw Error(Errc::invalid_argument, "ARCHIVE", "name the archive directory to compare");
+    throw Error(Errc::invalid_argument, "ARCHIVE", "name the archive directory or stream to compare");
   auto t0 = std::chrono::steady_clock::now();
   // As a restore: the key first, then the whole archive, before the server is contacted.
   std::optional<SecretKey> key = load_key(env, options.encryption);
-  OpenedArchive archive = open_archive(env, options.archive, VerifyOptions{false, key ? &*key : nullptr});
+  // A stream is spooled whole (and removed afterwards) and then read like a directory.
+  std::optional<SpooledArchive> spooled;
+  DiffOptions o = options;
+  if (is_stream_path(env, options.archive)) {
+    spooled.emplace(env, options.archive, options.spool_dir);
+    o.archive = spooled->dir();
+  }
+  OpenedArchive archive = open_archive(env, o.archive, VerifyOptions{false, key ? &*key : nullptr});
   key.reset();
-  DiffReport r = DiffRun(options, archive, env).run();
+  DiffReport r = DiffRun(o, archive, env).run();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "archive/archive_reader.h"
+#include "archive/archive_stream.h"
 #include "archive/atomic_file.h"
 #include "archive/encryption.h"
 #include "codec/column_codec.h"
@@ -98,8 +99,10 @@ struct Chosen {
 
 class SqlExport {
  public:
-  SqlExport(Env& env, const ExportSqlOptions& o, const OpenedArchive& a, std::string key_id)
-      : env_(env), o_(o), a_(a), m_(a.manifest), key_id_(std::move(key_id)) {}
+  // `dir`: where the archive is read (options.archive, or a stream's spool).
+  SqlExport(Env& env, const ExportSqlOptions& o, const OpenedArchive& a, std::string key_id,
+            std::string dir)
+      : env_(env), o_(o), a_(a), m_(a.manifest), key_id_(std::move(key_id)), dir_(std::move(dir)) {}
 
   ExportSqlReport run(ScriptWriter& w);
 
@@ -116,6 +119,7 @@ class SqlExport {
   const OpenedArchive& a_;
   const Manifest& m_;
   std::string key_id_;
+  std::string dir_;
   ExportSqlReport r_;
 };
 
@@ -152,7 +156,9 @@ void SqlExport::header(ScriptWriter& w, const std::vector<Chosen>& dbs) {
   std::string h;
   h += fmt::format("-- omsbackup SQL script, written by omsrestore --to-sql (omsbackup {}) at {}\n",
                    version(), utc_now_iso8601());
-  h += fmt::format("-- from the archive {} (format version {}{})\n", shown(o_.archive),
+  h += fmt::format("-- from the archive {} (format version {}{})\n",
+                   o_.archive == "-" ? std::string("stream read from standard input")
+                                     : shown(o_.archive),
                    m_.format_version,
                    a_.cipher ? fmt::format(", encrypted with AES-256-GCM, key id {}", key_id_)
                              : std::string(", not encrypted"));
@@ -257,7 +263,7 @@ void SqlExport::rows(ScriptWriter& w, const std::string& target, const TableEntr
   std::vector<char> buf(kReadPiece);
   for (const ChunkInfo& chunk : te.chunks) {
     std::string label = fmt::format("{}.{} chunk {}", target, te.def.name, chunk.file);
-    ChunkReader reader(env_, o_.archive, chunk.file, a_.cipher.get());
+    ChunkReader reader(env_, dir_, chunk.file, a_.cipher.get());
     RowDecoder dec(label);
     while (std::size_t n = reader.read(buf.data(), buf.size())) {
       dec.feed(std::string_view(buf.data(), n));
@@ -390,7 +396,7 @@ void check_client_safe(std::string_view text, const std::string& what) {
 ExportSqlReport run_sql_export(Env& env, const ExportSqlOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   if (options.archive.empty())
-    throw Error(Errc::invalid_argument, "ARCHIVE", "name the archive directory to export");
+    throw Error(Errc::invalid_argument, "ARCHIVE", "name the archive directory or stream to export");
   if (options.output.empty())
     throw Error(Errc::invalid_argument, "--to-sql", "name the file to write, or - for standard output");
   if (options.statement_bytes < 1024)
@@ -403,10 +409,13 @@ ExportSqlReport run_sql_export(Env& env, const ExportSqlOptions& options) {
   // before a byte of SQL is written.
   std::optional<SecretKey> key = load_key(env, options.encryption);
   std::string id = key ? key_id(*key) : std::string();
-  OpenedArchive archive =
-      open_archive(env, options.archive, VerifyOptions{true, key ? &*key : nullptr});
+  // A stream is spooled whole (and removed afterwards) and then proven like a directory.
+  std::optional<SpooledArchive> spooled;
+  if (is_stream_path(env, options.archive)) spooled.emplace(env, options.archive, options.spool_dir);
+  const std::string dir = spooled ? spooled->dir() : options.archive;
+  OpenedArchive archive = open_archive(env, dir, VerifyOptions{true, key ? &*key : nullptr});
   key.reset();
-  SqlExport run(env, options, archive, id);
+  SqlExport run(env, options, archive, id, dir);
   ExportSqlReport r;
   if (to_stdout) {
     StdoutFile out;

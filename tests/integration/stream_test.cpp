@@ -164,3 +164,64 @@ TEST_CASE("--pack and --unpack are byte for byte; --list describes the archive",
   CHECK(ls.output.find("dumped with: chunk_bytes=8192") != std::string::npos);
   CHECK(ls.output.find("1500 rows") != std::string::npos);
 }
+
+TEST_CASE("--to-sql and --diff read a stream as they read a directory", "[stream][cli]") {
+  auto s = sandbox_session();
+  make_stream_db(*s);
+  const std::string dir = temp_dir("stream-tosql-diff");
+  REQUIRE(run_command(fmt::format("({} -B stream_a -o - > {}/a.stream)", dump_cmd(""), dir)).status == 0);
+  REQUIRE(run_command(restore_cmd(dir + "/a.stream --unpack " + dir + "/a")).status == 0);
+  auto no_spool = [&] {
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      CHECK(e.path().filename().string().find("spool") == std::string::npos);
+  };
+
+  // The script from a stream on stdin is the script from the directory, its first two
+  // header lines (time, what it was made from) aside.
+  CommandResult from_dir = run_command(restore_cmd(dir + "/a --to-sql " + dir + "/dir.sql"));
+  INFO(from_dir.output);
+  REQUIRE(from_dir.status == 0);
+  CommandResult from_pipe = run_command(fmt::format(
+      "cat {0}/a.stream | TMPDIR={0} {1} - --to-sql - > {0}/pipe.sql", dir, restore_cmd("")));
+  INFO(from_pipe.output);
+  REQUIRE(from_pipe.status == 0);
+  auto body = [](std::string text) {
+    for (int i = 0; i < 2; ++i) text.erase(0, text.find('\n') + 1);
+    return text;
+  };
+  const std::string pipe_sql = read_file(dir + "/pipe.sql");
+  CHECK(pipe_sql.find("-- from the archive stream read from standard input") != std::string::npos);
+  CHECK(read_file(dir + "/dir.sql").find("-- from the archive \"" + dir + "/a\" (") != std::string::npos);
+  REQUIRE(pipe_sql.size() > 50000);
+  CHECK(body(pipe_sql) == body(read_file(dir + "/dir.sql")));
+  no_spool();
+  // A cut stream writes no script.
+  const auto size = std::filesystem::file_size(dir + "/a.stream");
+  CommandResult cut = run_command(fmt::format("head -c {1} {0}/a.stream | TMPDIR={0} {2} - --to-sql {0}/cut.sql",
+                                              dir, size / 2, restore_cmd("")));
+  INFO(cut.output);
+  CHECK(cut.status != 0);
+  CHECK(cut.output.find("cut short") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir + "/cut.sql"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/cut.sql.partial"));
+  no_spool();
+
+  // --diff from a stream file and from stdin: identical, then exactly the changed table.
+  const std::string diff = restore_cmd("--json --diff ");
+  CommandResult same = run_command(fmt::format("TMPDIR={0} {1} {0}/a.stream", dir, diff));
+  INFO(same.output);
+  CHECK(same.status == 0);
+  s->execute("DELETE FROM stream_a.t WHERE id = 77");
+  for (const std::string& how : {fmt::format("TMPDIR={0} {1} {0}/a.stream", dir, diff),
+                                 fmt::format("cat {0}/a.stream | TMPDIR={0} {1} -", dir, diff)}) {
+    CAPTURE(how);
+    CommandResult r = run_command(how + " 2>/dev/null");
+    INFO(r.output);
+    REQUIRE(r.status == 3);
+    auto j = nlohmann::json::parse(r.output);
+    std::map<std::string, std::string> states;
+    for (const auto& t : j["databases"][0]["tables"]) states[t["table"]] = t["state"];
+    CHECK(states == std::map<std::string, std::string>{{"empty", "same"}, {"t", "rows changed"}});
+    no_spool();
+  }
+}
