@@ -52,9 +52,8 @@ DumpReport import_sql(const ImportSqlOptions& options) {
 
 ArchiveInfo verify(const std::string& archive_dir, bool deep, const EncryptionOptions& encryption) {
   Env& env = Env::posix();
-  if (!is_stream_path(env, archive_dir)) return verify_archive(env, archive_dir, deep, encryption);
-  SpooledArchive spooled(env, archive_dir, "");
-  return verify_archive(env, spooled.dir(), deep, encryption);
+  ArchiveDirectory dir(env, archive_dir, "");
+  return verify_archive(env, dir.dir(), deep, encryption);
 }
 
 StreamReport pack(const std::string& archive_dir, const std::string& stream,

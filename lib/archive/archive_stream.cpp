@@ -351,4 +351,10 @@ SpooledArchive::SpooledArchive(Env& env, const std::string& stream, const std::s
   }
 }
 
+ArchiveDirectory::ArchiveDirectory(Env& env, const std::string& path,
+                                   const std::string& spool_parent)
+    : path_(path) {
+  if (is_stream_path(env, path)) spooled_.emplace(env, path, spool_parent);
+}
+
 }  // namespace omsbackup

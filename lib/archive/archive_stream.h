@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -89,8 +90,8 @@ class SpoolDir {
   bool keep_ = false;
 };
 
-// A stream spooled into a SpoolDir, for the readers that need a directory (verify,
-// restore): dir() is the unpacked archive (root()/archive). A restore that began changing
+// A stream spooled into a SpoolDir, for the readers that need a directory (a restore;
+// the others through ArchiveDirectory): dir() is the unpacked archive (root()/archive). A restore that began changing
 // the server keep()s it for --resume.
 class SpooledArchive {
  public:
@@ -108,6 +109,21 @@ class SpooledArchive {
 
 // True when `path` names a stream rather than an archive directory: "-" or a regular file.
 bool is_stream_path(Env& env, const std::string& path);
+
+// The archive `path` names, as a directory to read: `path` itself, or for a stream (see
+// is_stream_path) the directory it was spooled into under `spool_parent`, removed with
+// the spool when this is destroyed. For the readers that never resume (verify, --to-sql,
+// --diff); a restore keeps its spool for --resume and uses SpooledArchive itself.
+class ArchiveDirectory {
+ public:
+  ArchiveDirectory(Env& env, const std::string& path, const std::string& spool_parent);
+
+  const std::string& dir() const { return spooled_ ? spooled_->dir() : path_; }
+
+ private:
+  std::string path_;
+  std::optional<SpooledArchive> spooled_;
+};
 
 // Opens the stream `path` for reading: "-" is standard input, else a file (symlinks
 // followed: it is a file the user named).

@@ -112,51 +112,51 @@ std::string select_list(const std::vector<ColumnDef>& columns) {
   return out;
 }
 
+namespace {
+
+// How a field of kind `k`, read into the user variable `var`, is assigned in LOAD DATA's
+// SET clause; empty for a field loaded straight into its column.
+std::string set_expression(ValueKind k, const std::string& var) {
+  switch (k) {
+    case ValueKind::bit:
+    case ValueKind::index: return fmt::format("CAST({} AS UNSIGNED)", var);
+    case ValueKind::json:
+    case ValueKind::text: return fmt::format("CONVERT({} USING utf8mb4)", var);
+    case ValueKind::float32:
+      // Text "-0" stores +0: a negative value too small for a FLOAT stores -0.
+      return fmt::format("IF({} = '-0', {}, {})", var, kFloatNegativeZero, var);
+    case ValueKind::number:
+    case ValueKind::bytes: return {};
+  }
+  return {};
+}
+
+}  // namespace
+
 std::string load_columns_clause(const std::vector<ColumnDef>& columns) {
   const std::vector<const ColumnDef*> data = data_columns(columns);
+  std::vector<std::string> exprs;
+  for (const ColumnDef* c : data)
+    exprs.push_back(set_expression(value_kind_for(*c), fmt::format("@v{}", exprs.size() + 1)));
   // Once a SET clause assigns any column, the server forgets per row that the
   // AUTO_INCREMENT column was given a value of its own (MariaDB's fill_record resets
   // the flag), and a stored 0 is replaced by the next counter value even under
   // NO_AUTO_VALUE_ON_ZERO. Assigned in the SET clause, the column keeps its 0: so then
-  // every number column (an AUTO_INCREMENT column is one, or a FLOAT) goes through it.
-  const bool any_set = std::any_of(data.begin(), data.end(), [](const ColumnDef* c) {
-    const ValueKind k = value_kind_for(*c);
-    return k != ValueKind::number && k != ValueKind::bytes;
-  });
+  // every number column (an AUTO_INCREMENT column is one) goes through it.
+  const bool any_set =
+      std::any_of(exprs.begin(), exprs.end(), [](const std::string& e) { return !e.empty(); });
   std::string list, set;
-  unsigned n = 0;
-  for (const ColumnDef* c : data) {
-    ++n;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    std::string var = fmt::format("@v{}", i + 1);
+    std::string& expr = exprs[i];
+    if (expr.empty() && any_set && value_kind_for(*data[i]) == ValueKind::number) expr = var;
     if (!list.empty()) list += ", ";
-    std::string q = quote_identifier(c->name);
-    std::string var = fmt::format("@v{}", n);
-    switch (value_kind_for(*c)) {
-      case ValueKind::bit:
-      case ValueKind::index:
-        list += var;
-        set += fmt::format("{}{} = CAST({} AS UNSIGNED)", set.empty() ? "" : ", ", q, var);
-        break;
-      case ValueKind::json:
-      case ValueKind::text:
-        list += var;
-        set += fmt::format("{}{} = CONVERT({} USING utf8mb4)", set.empty() ? "" : ", ", q, var);
-        break;
-      case ValueKind::float32:
-        // Text "-0" stores +0: a negative value too small for a FLOAT stores -0.
-        list += var;
-        set += fmt::format("{}{} = IF({} = '-0', {}, {})", set.empty() ? "" : ", ", q, var,
-                           kFloatNegativeZero, var);
-        break;
-      case ValueKind::number:
-        if (any_set) {
-          list += var;
-          set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", q, var);
-          break;
-        }
-        list += q;
-        break;
-      default: list += q;
+    if (expr.empty()) {
+      list += quote_identifier(data[i]->name);
+      continue;
     }
+    list += var;
+    set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", quote_identifier(data[i]->name), expr);
   }
   std::string out = "(" + list + ")";
   if (!set.empty()) out += " SET " + set;

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <optional>
 #include <set>
 
 #include "archive/archive_reader.h"
@@ -296,12 +295,9 @@ DiffReport run_diff(Env& env, const DiffOptions& options) {
   // As a restore: the key first, then the whole archive, before the server is contacted.
   std::optional<SecretKey> key = load_key(env, options.encryption);
   // A stream is spooled whole (and removed afterwards) and then read like a directory.
-  std::optional<SpooledArchive> spooled;
+  ArchiveDirectory dir(env, options.archive, options.spool_dir);
   DiffOptions o = options;
-  if (is_stream_path(env, options.archive)) {
-    spooled.emplace(env, options.archive, options.spool_dir);
-    o.archive = spooled->dir();
-  }
+  o.archive = dir.dir();
   OpenedArchive archive = open_archive(env, o.archive, VerifyOptions{false, key ? &*key : nullptr});
   key.reset();
   DiffReport r = DiffRun(o, archive, env).run();

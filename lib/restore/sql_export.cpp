@@ -410,12 +410,10 @@ ExportSqlReport run_sql_export(Env& env, const ExportSqlOptions& options) {
   std::optional<SecretKey> key = load_key(env, options.encryption);
   std::string id = key ? key_id(*key) : std::string();
   // A stream is spooled whole (and removed afterwards) and then proven like a directory.
-  std::optional<SpooledArchive> spooled;
-  if (is_stream_path(env, options.archive)) spooled.emplace(env, options.archive, options.spool_dir);
-  const std::string dir = spooled ? spooled->dir() : options.archive;
-  OpenedArchive archive = open_archive(env, dir, VerifyOptions{true, key ? &*key : nullptr});
+  ArchiveDirectory dir(env, options.archive, options.spool_dir);
+  OpenedArchive archive = open_archive(env, dir.dir(), VerifyOptions{true, key ? &*key : nullptr});
   key.reset();
-  SqlExport run(env, options, archive, id, dir);
+  SqlExport run(env, options, archive, id, dir.dir());
   ExportSqlReport r;
   if (to_stdout) {
     StdoutFile out;
