@@ -43,8 +43,14 @@ if [[ $# -eq 0 ]]; then
     $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs omsbackup) \
     -Wl,-rpath,"$(dirname "$(find "$stage" -name 'libomsbackup.so' | head -n 1)")"
   mariadb --defaults-file="$OMSB_SANDBOX_DIR/client.cnf" < tests/data/oms_sample.sql
-  MYSQL_PWD="$OMSB_DB_PASSWORD" "$example" "$OMSB_DB_HOST" "$OMSB_DB_PORT" "$OMSB_DB_USER" \
-    "$stage/example-archive" rm cm cm_hb1 cm_hb2 2>/dev/null
+  # The library reads the [client] group of the caller's option files like the mysql
+  # client does; an empty HOME keeps the caller's ~/.my.cnf (a database=, a host=) out of
+  # this run against the sandbox.
+  if ! HOME="$stage" MYSQL_PWD="$OMSB_DB_PASSWORD" "$example" "$OMSB_DB_HOST" "$OMSB_DB_PORT" \
+      "$OMSB_DB_USER" "$stage/example-archive" rm cm cm_hb1 cm_hb2; then
+    echo "test.sh: the library example (examples/backup_and_verify.cpp) failed" >&2
+    exit 1
+  fi
   rm -rf "$stage" "$pc_dir"
 fi
 
